@@ -1,0 +1,142 @@
+"""Command line: `python -m bot chat | ask | check | build`.
+
+Domain errors (bad knowledge files, bad settings) become short messages and exit codes here;
+the library underneath only raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.answer import render_html, render_plain
+from bot.config import ConfigError, load_config
+from bot.engine import Engine, open_engine
+from bot.index import build_index, knowledge_fingerprint
+from bot.knowledge import KnowledgeError, check_knowledge
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
+HISTORY_FILE = Path.home() / ".minusma_bot_history"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="MINUSMA facts bot: cited answers about the UN mission in Mali."
+    )
+    parser.add_argument("--knowledge", type=Path, help="knowledge folder (default: $KNOWLEDGE_DIR)")
+    parser.add_argument("--db", type=Path, help="index file (default: $BOT_DB_PATH)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("chat", help="interactive console chat with the answer engine (the default)")
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--html", action="store_true", help="print the Telegram HTML form")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--confidence", action="store_true", help="show the confidence score")
+    sub.add_parser("check", help="validate the knowledge files; exit 1 on any problem")
+    sub.add_parser("build", help="validate and (re)build the search index")
+    return parser
+
+
+def _print_problems(problems: Sequence[object]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    knowledge_dir = args.knowledge or config.knowledge_dir
+    db_path = args.db or config.db_path
+    command = args.command or "chat"
+
+    if command == "check":
+        kb, problems = check_knowledge(knowledge_dir)
+        if kb is None:
+            _print_problems(problems)
+            return EXIT_PROBLEMS
+        counts = ", ".join(f"{n} {name}" for name, n in kb.counts().items())
+        print(f"OK: {counts} in {len(kb.files)} file(s).")
+        return EXIT_OK
+    if command == "build":
+        kb, problems = check_knowledge(knowledge_dir)
+        if kb is None:
+            _print_problems(problems)
+            return EXIT_PROBLEMS
+        stats = build_index(kb, db_path, knowledge_fingerprint(knowledge_dir))
+        counts = ", ".join(f"{n} {name}" for name, n in stats.counts.items())
+        print(f"Built {stats.path} in {stats.seconds * 1000:.0f} ms: {counts}.")
+        return EXIT_OK
+
+    try:
+        engine = open_engine(knowledge_dir, db_path)
+    except KnowledgeError as exc:
+        _print_problems(exc.problems)
+        return EXIT_PROBLEMS
+    try:
+        if command == "ask":
+            return _ask(engine, " ".join(args.question), args)
+        return _chat(engine)
+    finally:
+        engine.close()
+
+
+def _ask(engine: Engine, question: str, args: argparse.Namespace) -> int:
+    answer = engine.ask(question)
+    if args.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+    elif args.html:
+        print(render_html(answer))
+    else:
+        print(render_plain(answer, show_confidence=args.confidence))
+    return EXIT_OK
+
+
+def _chat(engine: Engine) -> int:
+    try:
+        import readline
+    except ImportError:  # not on every platform; the chat works without history
+        readline = None  # type: ignore[assignment]
+    if readline is not None:
+        try:
+            readline.read_history_file(HISTORY_FILE)
+        except OSError:
+            pass
+    counts = engine.info.counts
+    print(f"MINUSMA facts bot: {counts.get('events', 0)} events, {counts.get('faq', 0)} FAQ "
+          f"entries, {counts.get('sources', 0)} sources.")
+    print("Ask a question (English or French). /timeline shows the withdrawal; /quit leaves.")
+    try:
+        while True:
+            try:
+                line = input("> ").strip()
+            except EOFError:
+                print()
+                break
+            if not line:
+                continue
+            if line in ("/quit", "/exit", "quit", "exit"):
+                break
+            started = time.perf_counter()
+            answer = engine.timeline() if line == "/timeline" else engine.ask(line)
+            elapsed = (time.perf_counter() - started) * 1000
+            print(render_plain(answer))
+            print(f"({answer.kind}, confidence {answer.confidence:.2f}, {elapsed:.1f} ms)\n")
+    except KeyboardInterrupt:
+        print()
+    finally:
+        if readline is not None:
+            try:
+                readline.write_history_file(HISTORY_FILE)
+            except OSError:
+                pass
+    return EXIT_OK

@@ -1,0 +1,263 @@
+"""Reading and validating `knowledge/`: every problem is reported at once, with file and line.
+
+A knowledge file is TOML holding arrays of tables named `source`, `event`, `faq` and `alias`
+(see knowledge/README.md). Files under `inbox/` are drafts and never loaded.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from bot.models import Alias, Event, FaqEntry, Source
+from bot.text import fold
+
+ENTRY_TYPES: dict[str, type[Any]] = {
+    "source": Source,
+    "event": Event,
+    "faq": FaqEntry,
+    "alias": Alias,
+}
+_ADAPTERS = {kind: TypeAdapter(model) for kind, model in ENTRY_TYPES.items()}
+DRAFT_DIRS = frozenset({"inbox"})
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
+_ANY_TOP_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z_]+)\s*\]\]?")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge directory has problems; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    sources: dict[str, Source]
+    events: tuple[Event, ...]
+    faqs: tuple[FaqEntry, ...]
+    aliases: tuple[Alias, ...]
+    files: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "sources": len(self.sources),
+            "events": len(self.events),
+            "faq": len(self.faqs),
+            "aliases": len(self.aliases),
+        }
+
+
+@dataclass
+class _Located:
+    """An entry with the place it was read from, kept until cross-checks are done."""
+
+    kind: str
+    value: Any
+    path: str
+    line: int
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    """The files that make up the live knowledge, in a stable order."""
+    files = []
+    for path in sorted(directory.rglob("*.toml")):
+        parts = path.relative_to(directory).parts
+        if any(p in DRAFT_DIRS or p.startswith(".") for p in parts[:-1]):
+            continue
+        files.append(path)
+    return files
+
+
+def _entry_lines(text: str) -> dict[str, list[tuple[int, dict[str, int]]]]:
+    """For each `[[kind]]` header, its line and the lines of the keys below it, in order.
+
+    tomllib gives values without positions, so we find them in the text: the n-th `[[event]]`
+    header belongs to the n-th event.
+    """
+    found: dict[str, list[tuple[int, dict[str, int]]]] = {}
+    current: dict[str, int] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header and header.group(1) in ENTRY_TYPES:
+            current = {}
+            found.setdefault(header.group(1), []).append((number, current))
+            continue
+        if current is None:
+            continue
+        if _ANY_TOP_HEADER.match(line) and not line.lstrip().startswith("[["):
+            current = None  # a plain [table] ends the entry
+            continue
+        key = re.match(r"^\s*([A-Za-z_]+)\s*=", line)
+        if key and key.group(1) not in current:
+            current[key.group(1)] = number
+    return found
+
+
+def _read_file(path: Path, shown: str) -> tuple[list[_Located], list[Problem]]:
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [Problem(shown, line, "not valid UTF-8 text")]
+    except OSError as exc:
+        return [], [Problem(shown, 1, f"cannot be read: {exc.strerror}")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        pos = _TOML_POSITION.search(message)
+        line = int(pos.group(1)) if pos else 1
+        return [], [Problem(shown, line, "TOML syntax: " + _TOML_POSITION.sub("", message).strip())]
+
+    lines = _entry_lines(text)
+    located: list[_Located] = []
+    problems: list[Problem] = []
+    for kind, entries in data.items():
+        if kind not in ENTRY_TYPES:
+            problems.append(
+                Problem(shown, 1, f"unknown section {kind!r} (expected one of: "
+                        + ", ".join(f"[[{k}]]" for k in ENTRY_TYPES) + ")")
+            )
+            continue
+        if not isinstance(entries, list):
+            problems.append(Problem(shown, 1, f"{kind!r} must be written as [[{kind}]] tables"))
+            continue
+        positions = lines.get(kind, [])
+        for n, entry in enumerate(entries):
+            line, key_lines = positions[n] if n < len(positions) else (1, {})
+            located.append(_Located(kind, entry, shown, line, key_lines))
+    return located, problems
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    """The first key of a pydantic error and a sentence a curator understands."""
+    loc = [str(part) for part in error["loc"]]
+    key = loc[0] if loc else ""
+    where = ".".join(loc)
+    kind = error["type"]
+    if kind == "missing":
+        return key, f"missing field {where!r}"
+    if kind == "unexpected_keyword_argument" or kind == "extra_forbidden":
+        return key, f"unknown field {where!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    return key, f"{where}: {message}"
+
+
+def _validate(item: _Located) -> tuple[Any | None, list[Problem]]:
+    if not isinstance(item.value, dict):
+        return None, [Problem(item.path, item.line, f"[[{item.kind}]] must be a table")]
+    try:
+        return _ADAPTERS[item.kind].validate_python(item.value), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key, message = _describe(dict(error))
+            entry_id = item.value.get("id")
+            label = f"{item.kind} {entry_id!r}" if isinstance(entry_id, str) else item.kind
+            problems.append(Problem(item.path, item.line_of(key), f"{label}: {message}"))
+        return None, problems
+
+
+def _source_refs(value: Event | FaqEntry) -> Iterator[tuple[str, str]]:
+    for source_id in value.sources:
+        yield "sources", source_id
+    for version in value.versions:
+        for source_id in version.sources:
+            yield "versions", source_id
+
+
+def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
+    problems: list[Problem] = []
+    sources: dict[str, _Located] = {}
+    docs: dict[str, _Located] = {}
+    variants: dict[str, tuple[str, _Located]] = {}
+    for item, value in valid:
+        if item.kind in ("source", "event", "faq"):
+            seen = sources if item.kind == "source" else docs
+            if value.id in seen:
+                first = seen[value.id]
+                problems.append(Problem(item.path, item.line_of("id"),
+                    f"duplicate id {value.id!r} (first used at {first.path}:{first.line})"))
+            else:
+                seen[value.id] = item
+        if item.kind == "alias":
+            for variant in (value.canonical, *value.variants):
+                key = fold(variant)
+                previous = variants.get(key)
+                if previous and fold(previous[0]) != fold(value.canonical):
+                    problems.append(Problem(item.path, item.line_of("variants"),
+                        f"alias {variant!r} already means {previous[0]!r} "
+                        f"({previous[1].path}:{previous[1].line})"))
+                variants.setdefault(key, (value.canonical, item))
+    for item, value in valid:
+        if item.kind in ("event", "faq"):
+            for key, source_id in _source_refs(value):
+                if source_id not in sources:
+                    problems.append(Problem(item.path, item.line_of(key),
+                        f"{item.kind} {value.id!r}: unknown source {source_id!r}"))
+    return problems
+
+
+def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load and validate everything; the knowledge base is None when there is any problem."""
+    if not directory.is_dir():
+        return None, [Problem(str(directory), 0, "knowledge directory not found")]
+    files = knowledge_files(directory)
+    if not files:
+        return None, [Problem(str(directory), 0, "no knowledge files (*.toml) found")]
+    problems: list[Problem] = []
+    valid: list[tuple[_Located, Any]] = []
+    for path in files:
+        located, file_problems = _read_file(path, str(path))
+        problems.extend(file_problems)
+        for item in located:
+            value, entry_problems = _validate(item)
+            problems.extend(entry_problems)
+            if value is not None:
+                valid.append((item, value))
+    problems.extend(_cross_check(valid))
+    if problems:
+        return None, sorted(problems)
+    by_kind: dict[str, list[Any]] = {kind: [] for kind in ENTRY_TYPES}
+    for item, value in valid:
+        by_kind[item.kind].append(value)
+    kb = KnowledgeBase(
+        sources={s.id: s for s in by_kind["source"]},
+        events=tuple(sorted(by_kind["event"], key=lambda e: (e.date.iso, e.id))),
+        faqs=tuple(by_kind["faq"]),
+        aliases=tuple(by_kind["alias"]),
+        files=tuple(str(p) for p in files),
+    )
+    return kb, []
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Load and validate, raising KnowledgeError with every problem found."""
+    kb, problems = check_knowledge(directory)
+    if kb is None:
+        raise KnowledgeError(problems)
+    return kb

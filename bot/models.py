@@ -1,0 +1,270 @@
+"""The domain's values: knowledge entries (validated by pydantic) and the engine's results.
+
+Knowledge entries are pydantic dataclasses so that one declaration both documents a field and
+validates it; everything here is frozen so an index can share them freely between requests.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+Precision = Literal["day", "month", "year"]
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to the day, the month or only the year ("2023-11-18", "2023-11", "2023")."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, value: object) -> PartialDate:
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, dt.datetime):
+            raise ValueError("a date must not carry a time of day")
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        if not isinstance(value, str):
+            raise ValueError("a date is YYYY-MM-DD, YYYY-MM or YYYY")
+        m = _PARTIAL_DATE.match(value.strip())
+        if not m:
+            raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD, YYYY-MM or YYYY")
+        year, month, day = (int(g) if g else None for g in m.groups())
+        assert year is not None
+        if month is not None and not 1 <= month <= 12:
+            raise ValueError(f"{value!r} has no such month")
+        if day is not None:
+            assert month is not None
+            dt.date(year, month, day)  # raises ValueError for 31 June and the like
+        return cls(year, month, day)
+
+    @property
+    def precision(self) -> Precision:
+        if self.day is not None:
+            return "day"
+        return "month" if self.month is not None else "year"
+
+    @property
+    def iso(self) -> str:
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        if self.day is not None:
+            return self.first_day()
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def human(self) -> str:
+        if self.month is None:
+            return str(self.year)
+        if self.day is None:
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+
+    def __str__(self) -> str:
+        return self.iso
+
+
+def _as_partial_date(value: Any) -> PartialDate:
+    return PartialDate.parse(value)
+
+
+DateField = Annotated[
+    PartialDate,
+    BeforeValidator(_as_partial_date),
+    PlainSerializer(lambda d: d.iso, return_type=str),
+]
+EntryId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+Text = Annotated[str, Field(min_length=1), AfterValidator(str.strip)]
+Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
+def _non_empty(items: tuple[str, ...]) -> tuple[str, ...]:
+    if not items:
+        raise ValueError("must list at least one")
+    return items
+
+
+NonEmptyIds = Annotated[tuple[EntryId, ...], AfterValidator(_non_empty)]
+NonEmptyTexts = Annotated[tuple[Text, ...], AfterValidator(_non_empty)]
+
+EventKind = Literal[
+    "camp-closure",
+    "handover",
+    "withdrawal",
+    "attack",
+    "casualties",
+    "mandate",
+    "appointment",
+    "leadership",
+    "personnel",
+    "budget",
+    "statement",
+    "operation",
+    "incident",
+    "milestone",
+    "report",
+    "award",
+    "politics",
+]
+Verification = Literal["un", "news", "secondary"]
+AliasKind = Literal["place", "term", "person", "organisation"]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+@pydantic_dataclass(config=_STRICT)
+class Source:
+    """A document a fact comes from."""
+
+    id: EntryId
+    title: Text
+    publisher: Text
+    date: DateField
+    url: Url
+    language: Literal["en", "fr", "de", "sw", "other"] = "en"
+
+
+@pydantic_dataclass(config=_STRICT)
+class Version:
+    """One source's account of a fact on which sources disagree."""
+
+    claim: Text
+    sources: NonEmptyIds
+
+
+@pydantic_dataclass(config=_STRICT)
+class Event:
+    """Something that happened on a date, told in our own words."""
+
+    id: EntryId
+    date: DateField
+    title: Text
+    summary: Text
+    kind: EventKind
+    sources: NonEmptyIds
+    places: tuple[Text, ...] = ()
+    tags: tuple[Text, ...] = ()
+    end_date: DateField | None = None
+    verification: Verification = "un"
+    versions: tuple[Version, ...] = ()
+
+
+@pydantic_dataclass(config=_STRICT)
+class FaqEntry:
+    """A question users ask, in several phrasings, with a short fact and a cited answer."""
+
+    id: EntryId
+    questions: NonEmptyTexts
+    fact: Text
+    answer: Text
+    sources: NonEmptyIds
+    title: Text | None = None
+    tags: tuple[Text, ...] = ()
+    verification: Verification = "un"
+    versions: tuple[Version, ...] = ()
+
+
+@pydantic_dataclass(config=_STRICT)
+class Alias:
+    """Spellings and translations that mean the same place or term."""
+
+    canonical: Text
+    variants: NonEmptyTexts
+    kind: AliasKind = "term"
+
+
+# --- What the engine returns -----------------------------------------------------------------
+
+AnswerKind = Literal["fact", "timeline", "comparison", "unknown", "smalltalk"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    source_id: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A knowledge entry (event or FAQ) scored against a question."""
+
+    doc_id: str
+    kind: Literal["event", "faq"]
+    title: str
+    score: float
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A suggestion: something the user may have meant."""
+
+    doc_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One version of a disputed fact, with its own citations."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One cited statement of an answer: a fact line, its context and its sources."""
+
+    fact: str
+    context: str
+    citations: tuple[Citation, ...]
+    versions: tuple[Claim, ...] = ()
+    secondary: bool = False
+    doc_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine says to a question; adapters render it."""
+
+    kind: AnswerKind
+    question: str
+    confidence: float
+    headline: str
+    items: tuple[Item, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    more: int = 0  # items matched but left out for length
+    matches: tuple[Match, ...] = field(default=(), compare=False)
+
+    @property
+    def is_answer(self) -> bool:
+        """True when the engine stated cited facts rather than declining."""
+        return self.kind in ("fact", "timeline", "comparison")

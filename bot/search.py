@@ -1,0 +1,329 @@
+"""Turning a question into ranked matches with a confidence, over the SQLite index.
+
+Recall comes from FTS5 (any content term) plus rapidfuzz over the FAQ phrasings; each candidate
+is then scored by how much of the question it covers, weighted by how rare each term is. A term
+the knowledge base has never seen ("Juba", "Peru") weighs like the rarest term, so a question
+about something we do not know cannot reach a confident score through its common words.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.dates import DateSpan, find_dates
+from bot.text import GREETINGS, STOPWORDS, AliasMap, fold, terms
+
+Intent = Literal["lookup", "dates", "order", "smalltalk", "empty"]
+
+ORDER_WORDS = frozenset(
+    "first earlier earliest before sooner after later latest last premier premiere avant apres "
+    "dernier derniere plus tot tard".split()
+)
+_ORDER_SIGNALS = frozenset("first earlier earliest before sooner premier premiere avant".split())
+_GENERIC = frozenset("minusma mali mission event news happen un onu".split())
+MAX_TERMS = 32  # a pasted essay is cut to its first terms; no real question has more
+TYPO_MIN_SCORE = 80.0
+KEY_WEIGHT, BODY_WEIGHT = 1.0, 0.7
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float
+    known: bool
+    certainty: float = 1.0  # below 1 when the term is a spelling correction
+    typed: str = ""
+
+
+@dataclass
+class Query:
+    raw: str
+    terms: list[Term]
+    dates: list[DateSpan]
+    entities: list[str]
+    intent: Intent
+    wants: str | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [t.text for t in self.terms]
+
+
+@dataclass
+class Scored:
+    doc: dict[str, Any]
+    score: float
+    coverage: float = 0.0
+    similarity: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.doc["id"])
+
+
+_WANTS = {
+    "when": "when", "quand": "when", "date": "when",
+    "how": "how", "combien": "count", "many": "count", "number": "count",
+    "who": "who", "qui": "who",
+}  # fmt: skip
+
+
+class Searcher:
+    """Read-only access to one built index; cheap to query from any coroutine."""
+
+    def __init__(self, db_path: Path) -> None:
+        uri = f"file:{db_path}?mode=ro"
+        self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.n_docs = self.conn.execute("select count(*) from docs").fetchone()[0]
+        self.df: dict[str, int] = dict(self.conn.execute("select term, df from vocab"))
+        self.places = {row[0] for row in self.conn.execute("select place from places")}
+        self.aliases = AliasMap()
+        groups: dict[tuple[str, str], list[str]] = {}
+        for canonical, variant, kind in self.conn.execute(
+            "select canonical, variant, kind from aliases"
+        ):
+            groups.setdefault((canonical, kind), []).append(variant)
+        for (canonical, kind), variants in groups.items():
+            self.aliases.add(canonical, variants, place=kind == "place")
+        # Misspellings are corrected towards any known word: an indexed term, or a one-word
+        # alias variant (so "clsoure" finds "closure", which means "closed").
+        self.spellings: dict[str, str] = {}
+        for (canonical, _kind), variants in groups.items():
+            target = terms(canonical, self.aliases)
+            for variant in variants:
+                words = fold(variant).split()
+                if len(words) == 1 and len(target) == 1:
+                    self.spellings[words[0]] = target[0]
+        self.spellings.update({t: t for t in self.df})
+        self.entities = set(self.places)
+        for canonical, kind in groups:
+            if kind in ("person", "organisation"):
+                self.entities.add(" ".join(terms(canonical, self.aliases)))
+        self.faq_questions: dict[int, tuple[str, str]] = {
+            i: (row["faq_id"], row["terms"])
+            for i, row in enumerate(self.conn.execute("select faq_id, terms from faq_questions"))
+        }
+        self._unknown_weight = math.log(1 + (self.n_docs + 1) / 0.5) + 0.5
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- parsing -------------------------------------------------------------------------
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term)
+        if df is None:
+            return self._unknown_weight
+        return math.log(1 + (self.n_docs + 1) / (df + 0.5))
+
+    def _correct(self, word: str) -> Term:
+        if word in self.df:
+            return Term(word, self.idf(word), True, typed=word)
+        if len(word) >= 4 and not word.isdigit():
+            best = process.extractOne(
+                word, self.spellings.keys(), scorer=fuzz.ratio, processor=None,
+                score_cutoff=TYPO_MIN_SCORE,
+            )
+            if best is not None:
+                fixed = self.spellings[best[0]]
+                known = fixed in self.df
+                weight = self.idf(fixed)
+                return Term(fixed, weight, known, certainty=best[1] / 100, typed=word)
+        return Term(word, self._unknown_weight, False, typed=word)
+
+    def _drop_misspelt_stopword(self, word: str) -> bool:
+        if len(word) < 5 or word in self.df:
+            return False
+        best = process.extractOne(
+            word, STOPWORDS, scorer=fuzz.ratio, processor=None, score_cutoff=86
+        )
+        return best is not None
+
+    def parse(self, question: str) -> Query:
+        dates, rest = find_dates(question)
+        raw_tokens = fold(question).split()
+        if not raw_tokens:
+            return Query(question, [], [], [], "empty")
+        words = terms(rest, self.aliases)[:MAX_TERMS]
+        wants = next((_WANTS[t] for t in raw_tokens[:4] if t in _WANTS), None)
+        if not words and not dates:
+            if any(t in GREETINGS for t in raw_tokens):
+                return Query(question, [], [], [], "smalltalk")
+            return Query(question, [], [], [], "empty", wants)
+        seen: set[str] = set()
+        query_terms: list[Term] = []
+        order_words = 0
+        for word in words:
+            if word in ORDER_WORDS:
+                order_words += 1
+                continue
+            if word in GREETINGS and word not in self.df:
+                continue
+            if self._drop_misspelt_stopword(word):
+                continue
+            term = self._correct(word)
+            if term.text not in seen:
+                seen.add(term.text)
+                query_terms.append(term)
+        entities = [t.text for t in query_terms if t.text in self.entities]
+        intent: Intent = "lookup"
+        if order_words and len(set(entities)) >= 2:
+            intent = "order"
+        elif dates and all(t.text in _GENERIC for t in query_terms):
+            intent = "dates"
+        elif not query_terms and not dates:
+            intent = "smalltalk" if any(t in GREETINGS for t in raw_tokens) else "empty"
+        return Query(question, query_terms, dates, entities, intent, wants)
+
+    # --- recall and scoring --------------------------------------------------------------
+
+    def _fts_candidates(self, words: Iterable[str], limit: int) -> list[str]:
+        # Terms are [0-9a-z]+ after folding, so quoting each one makes any user text a safe query.
+        words = [w for w in words if w.isalnum()]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in words)
+        rows = self.conn.execute(
+            "select docs.id from docs_fts join docs on docs.rowid = docs_fts.rowid "
+            "where docs_fts match ? order by docs_fts.rank limit ?",
+            (match, limit),
+        )
+        return [row[0] for row in rows]
+
+    def _faq_candidates(self, text: str, limit: int) -> dict[str, float]:
+        if not text or not self.faq_questions:
+            return {}
+        best: dict[str, float] = {}
+        choices = {i: q for i, (_, q) in self.faq_questions.items()}
+        for _, score, key in process.extract(
+            text, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+            limit=limit * 3, score_cutoff=40,
+        ):
+            faq_id = self.faq_questions[key][0]
+            best[faq_id] = max(best.get(faq_id, 0.0), score / 100)
+        return best
+
+    def docs(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"select * from docs where id in ({marks})", ids)
+        by_id = {row["id"]: dict(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def doc(self, doc_id: str) -> dict[str, Any] | None:
+        found = self.docs([doc_id])
+        return found[0] if found else None
+
+    def _faq_similarity(self, text: str, faq_id: str) -> float:
+        phrasings = [q for fid, q in self.faq_questions.values() if fid == faq_id]
+        if not phrasings:
+            return 0.0
+        return max(fuzz.token_sort_ratio(text, q, processor=None) for q in phrasings) / 100
+
+    def score(self, query: Query, doc: dict[str, Any], faq_hint: float = 0.0) -> Scored:
+        key_terms = set(doc["key_terms"].split())
+        all_terms = set(doc["text"].split())
+        total = matched = 0.0
+        for term in query.terms:
+            total += term.weight
+            if term.text in key_terms:
+                matched += term.weight * KEY_WEIGHT * term.certainty
+            elif term.text in all_terms:
+                matched += term.weight * BODY_WEIGHT * term.certainty
+        coverage = matched / total if total else 0.0
+        text = " ".join(query.texts)
+        if doc["kind"] == "faq":
+            similarity = max(faq_hint, self._faq_similarity(text, doc["id"]))
+        else:
+            title = " ".join(terms(doc["title"], self.aliases))
+            similarity = fuzz.token_sort_ratio(text, title, processor=None) / 100
+        result = Scored(doc, 0.8 * coverage + 0.2 * similarity, coverage, similarity)
+        self._adjust(query, result)
+        return result
+
+    def _adjust(self, query: Query, scored: Scored) -> None:
+        doc = scored.doc
+        if query.dates:
+            if doc["kind"] == "event":
+                if any(self._overlaps(doc, span) for span in query.dates):
+                    scored.score += 0.1 * (1 - scored.score)
+                    scored.notes.append("date matches")
+                else:
+                    scored.score *= 0.5
+                    scored.notes.append("date differs")
+            else:
+                scored.score *= 0.85
+        if query.wants == "when" and doc["kind"] == "event" and doc["precision"] == "day":
+            scored.score += 0.02
+        if doc.get("event_kind") in ("camp-closure", "withdrawal", "mandate"):
+            scored.score += 0.01  # ties go to the withdrawal story, the one users ask most about
+        scored.score = min(scored.score, 1.0)
+
+    @staticmethod
+    def _overlaps(doc: dict[str, Any], span: DateSpan) -> bool:
+        if not doc["date_lo"]:
+            return False
+        return bool(doc["date_lo"] <= span.last.isoformat() and doc["date_hi"] >= span.first.isoformat())
+
+    def lookup(self, query: Query, limit: int = 10, recall: int = 60) -> list[Scored]:
+        words = [t.text for t in query.terms if t.known]
+        candidates = self._fts_candidates(words, recall)
+        faq_hints = self._faq_candidates(" ".join(query.texts), 5)
+        docs = self.docs([*candidates, *faq_hints])
+        scored = [self.score(query, doc, faq_hints.get(doc["id"], 0.0)) for doc in docs]
+        scored.sort(key=lambda s: (-s.score, s.doc["date_lo"] or "", s.id))
+        return scored[:limit]
+
+    def lookup_entity(self, query: Query, entity: str) -> Scored | None:
+        """The best dated event about one entity of an order question."""
+        others = [t for t in query.terms if t.text not in query.entities or t.text == entity]
+        sub = Query(query.raw, others, query.dates, [entity], "lookup", query.wants)
+        for scored in self.lookup(sub, limit=20):
+            if scored.doc["kind"] == "event" and entity in scored.doc["text"].split():
+                return scored
+        return None
+
+    def on_dates(self, spans: list[DateSpan], limit: int = 200) -> list[dict[str, Any]]:
+        """Events within the question's dates, no vaguer than the question itself."""
+        allowed = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
+        rows: list[dict[str, Any]] = []
+        for span in spans:
+            precisions = allowed[span.precision]
+            marks = ",".join("?" * len(precisions))
+            rows.extend(
+                dict(row)
+                for row in self.conn.execute(
+                    f"select * from docs where kind = 'event' and date_lo <= ? and date_hi >= ? "
+                    f"and precision in ({marks}) order by date_lo, id limit ?",
+                    (span.last.isoformat(), span.first.isoformat(), *precisions, limit),
+                )
+            )
+        unique = {row["id"]: row for row in rows}
+        return sorted(unique.values(), key=lambda r: (r["date_lo"], r["id"]))
+
+    def titles(self, kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "select id, kind, title, date, event_kind from docs"
+        if kind:
+            return [dict(r) for r in self.conn.execute(sql + " where kind = ?", (kind,))]
+        return [dict(r) for r in self.conn.execute(sql)]
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        return {row["id"]: dict(row) for row in self.conn.execute("select * from sources")}
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("select key, value from meta"))
+
+    def places_of(self, doc: dict[str, Any]) -> list[str]:
+        return list(json.loads(doc["places"]))

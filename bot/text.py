@@ -1,0 +1,114 @@
+"""Text normalisation shared by the index and the questions, so both sides fold alike.
+
+Folding removes case, accents (Sévaré = Sevare), punctuation and invisible characters; terms are
+folded tokens with a light plural strip, with curated aliases mapped onto one canonical term and
+stop words dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+# Zero-width and bidi controls: users paste them from other apps, and they would split words.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+MAX_QUESTION_CHARS = 1000  # enough for any real question; bounds the work a huge paste costs
+
+STOPWORDS = frozenset(
+    """
+    a about after again against all also am an and any are as at be been before being both but by
+    can could did do does doing done during each for from further had has have having he her here
+    hers him his how i if in into is it its itself just me more most my no nor not now of off on
+    once only or other our out over own please same she should so some such than that the their
+    them then there these they this those through to too under until up very was we were what
+    whats when where which while who whom why will with would you your yours tell know want like
+    ever happen happened happens occur occurred take took get got give gave say said show much
+    many exactly approximately roughly around date day time year years one ones thing things
+    de du des le la les l d un une et ou en au aux a est sont etait ete quand quel quelle quels
+    quelles qui que quoi ou comment combien pourquoi il elle ils elles on ce cet cette ces son sa
+    ses leur leurs par pour sur dans avec sans t s n y ne pas plus qu c j m me te se nous vous
+    est-ce estce fait faire eu avoir etre s il svp stp mon ma mes moi toi lui dit quoi ya
+    """.split()
+)
+# Kept apart so a greeting alone is recognised as small talk rather than an unknown question.
+GREETINGS = frozenset(
+    """
+    hi hello hey hiya yo hallo howdy greetings morning evening afternoon good thanks thank thx ty
+    cheers bye goodbye ok okay cool great nice bonjour bonsoir salut coucou merci hola ciao
+    help aide lol
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text with single spaces."""
+    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text[: MAX_QUESTION_CHARS * 4]))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def light_fold(text: str) -> str:
+    """Lower-case and accent-free, but keeping punctuation (dates need their dashes and slashes)."""
+    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text[: MAX_QUESTION_CHARS * 4]))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def stem(token: str) -> str:
+    """Strip a plural ending, the only inflection worth undoing before aliases do the rest."""
+    if len(token) > 4 and not token.isdigit():
+        if token.endswith("ies"):
+            return token[:-3] + "y"
+        if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+            return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    return [stem(t) for t in fold(text).split()]
+
+
+@dataclass
+class AliasMap:
+    """Maps every variant phrase (as a token sequence) onto its canonical term sequence."""
+
+    _phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    _longest: int = 1
+    places: set[str] = field(default_factory=set)
+
+    def add(self, canonical: str, variants: Iterable[str], *, place: bool = False) -> None:
+        target = tuple(tokens(canonical))
+        if not target:
+            return
+        for phrase in (canonical, *variants):
+            key = tuple(tokens(phrase))
+            if key and key != target:
+                self._phrases[key] = target
+                self._longest = max(self._longest, len(key))
+        if place:
+            self.places.add(" ".join(target))
+
+    def apply(self, toks: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for size in range(min(self._longest, len(toks) - i), 0, -1):
+                target = self._phrases.get(tuple(toks[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+
+def terms(text: str, aliases: AliasMap | None = None) -> list[str]:
+    """The content terms of a text: folded, de-pluralised, aliased, without stop words."""
+    toks = tokens(text)
+    if aliases is not None:
+        toks = aliases.apply(toks)
+    return [t for t in toks if t not in STOPWORDS]
