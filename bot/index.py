@@ -75,8 +75,8 @@ def event_texts(event: Event) -> tuple[str, str]:
 
 
 def faq_texts(faq: FaqEntry) -> tuple[str, str]:
-    key = " ".join([faq.title or "", *faq.questions, *faq.tags])
-    full = " ".join([key, faq.fact, faq.answer, *(v.claim for v in faq.versions)])
+    key = " ".join([faq.title or "", *faq.questions, *faq.tags, faq.fact])
+    full = " ".join([key, faq.answer, *(v.claim for v in faq.versions)])
     return key, full
 
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process, utils
 
 from bot.dates import DateSpan, find_dates
-from bot.text import GREETINGS, STOPWORDS, AliasMap, fold, terms
+from bot.text import GREETINGS, STOPWORDS, WEAK_WORDS, AliasMap, fold, name_like_words, terms, tokens
 
 Intent = Literal["lookup", "dates", "order", "smalltalk", "empty"]
 
@@ -98,22 +98,36 @@ class Searcher:
         # Misspellings are corrected towards any known word: an indexed term, or a one-word
         # alias variant (so "clsoure" finds "closure", which means "closed").
         self.spellings: dict[str, str] = {}
+        alias_words: set[str] = set()
         for (canonical, _kind), variants in groups.items():
             target = terms(canonical, self.aliases)
+            alias_words.update(tokens(canonical))
             for variant in variants:
-                words = fold(variant).split()
+                words = tokens(variant)
+                alias_words.update(words)
                 if len(words) == 1 and len(target) == 1:
                     self.spellings[words[0]] = target[0]
+        # Words of multi-word aliases ("casques bleus") must not be "corrected" into others.
+        self.spellings.update({w: w for w in alias_words if w not in self.spellings})
         self.spellings.update({t: t for t in self.df})
+        self.spellings.update({t: t for t in STOPWORDS if len(t) >= 4})
         self.entities = set(self.places)
+        self.people: set[str] = set()
         for canonical, kind in groups:
             if kind in ("person", "organisation"):
                 self.entities.add(" ".join(terms(canonical, self.aliases)))
+            if kind == "person":
+                self.people.update(terms(canonical, self.aliases))
         self.faq_questions: dict[int, tuple[str, str]] = {
             i: (row["faq_id"], row["terms"])
             for i, row in enumerate(self.conn.execute("select faq_id, terms from faq_questions"))
         }
+        # A word we have never seen weighs like the rarest term when it looks like a name
+        # ("Juba", "UNMISS"): a question about something else must not pass on its common
+        # words. A plain lower-case word ("ask", "control") weighs like a fairly common term,
+        # so that a paraphrase is not sunk by its verb.
         self._unknown_weight = math.log(1 + (self.n_docs + 1) / 0.5) + 0.5
+        self._common_weight = math.log(1 + (self.n_docs + 1) / (0.1 * self.n_docs + 0.5))
 
     def close(self) -> None:
         self.conn.close()
@@ -126,58 +140,57 @@ class Searcher:
             return self._unknown_weight
         return math.log(1 + (self.n_docs + 1) / (df + 0.5))
 
-    def _correct(self, word: str) -> Term:
-        if word in self.df:
-            return Term(word, self.idf(word), True, typed=word)
-        if len(word) >= 4 and not word.isdigit():
-            best = process.extractOne(
-                word, self.spellings.keys(), scorer=fuzz.ratio, processor=None,
-                score_cutoff=TYPO_MIN_SCORE,
-            )
-            if best is not None:
-                fixed = self.spellings[best[0]]
-                known = fixed in self.df
-                weight = self.idf(fixed)
-                return Term(fixed, weight, known, certainty=best[1] / 100, typed=word)
-        return Term(word, self._unknown_weight, False, typed=word)
-
-    def _drop_misspelt_stopword(self, word: str) -> bool:
-        if len(word) < 5 or word in self.df:
-            return False
+    def _spell(self, token: str) -> tuple[str, float] | None:
+        """The known word a misspelt token stands for, with how sure we are."""
+        if len(token) < 4 or token.isdigit():
+            return None
         best = process.extractOne(
-            word, STOPWORDS, scorer=fuzz.ratio, processor=None, score_cutoff=86
+            token, self.spellings.keys(), scorer=fuzz.ratio, processor=None,
+            score_cutoff=TYPO_MIN_SCORE,
         )
-        return best is not None
+        if best is None:
+            return None
+        return self.spellings[best[0]], best[1] / 100
+
+    def _is_known(self, token: str) -> bool:
+        return token in self.spellings or token in STOPWORDS or token in GREETINGS
 
     def parse(self, question: str) -> Query:
         dates, rest = find_dates(question)
         raw_tokens = fold(question).split()
         if not raw_tokens:
             return Query(question, [], [], [], "empty")
-        words = terms(rest, self.aliases)[:MAX_TERMS]
         wants = next((_WANTS[t] for t in raw_tokens[:4] if t in _WANTS), None)
-        if not words and not dates:
-            if any(t in GREETINGS for t in raw_tokens):
-                return Query(question, [], [], [], "smalltalk")
-            return Query(question, [], [], [], "empty", wants)
-        seen: set[str] = set()
+        names = name_like_words(question)
+        # Spelling is fixed word by word before aliases, so that a corrected word can still
+        # take part in a multi-word alias ("liquidaton phase" -> "liquidation").
+        corrected: list[str] = []
+        certainty: dict[str, float] = {}
+        for token in tokens(rest)[: MAX_TERMS * 2]:
+            if not self._is_known(token):
+                fixed = self._spell(token)
+                if fixed is not None:
+                    certainty[fixed[0]] = min(certainty.get(fixed[0], 1.0), fixed[1])
+                    token = fixed[0]
+            corrected.append(token)
+        words = [t for t in self.aliases.apply(corrected) if t not in STOPWORDS][:MAX_TERMS]
+        order = any(t in ORDER_WORDS for t in raw_tokens)
         query_terms: list[Term] = []
-        order_words = 0
-        for word in words:
-            if word in ORDER_WORDS:
-                order_words += 1
+        for word in dict.fromkeys(words):
+            if word in ORDER_WORDS or (word in GREETINGS and word not in self.df):
                 continue
-            if word in GREETINGS and word not in self.df:
-                continue
-            if self._drop_misspelt_stopword(word):
-                continue
-            term = self._correct(word)
-            if term.text not in seen:
-                seen.add(term.text)
-                query_terms.append(term)
+            if word in self.df:
+                weight = self.idf(word)
+                if word in WEAK_WORDS:
+                    weight = min(weight, self._common_weight)
+                query_terms.append(Term(word, weight, True, certainty.get(word, 1.0), word))
+            else:
+                weak = word in WEAK_WORDS and word not in names
+                weight = self._common_weight if weak else self._unknown_weight
+                query_terms.append(Term(word, weight, False, typed=word))
         entities = [t.text for t in query_terms if t.text in self.entities]
         intent: Intent = "lookup"
-        if order_words and len(set(entities)) >= 2:
+        if order and len(set(entities)) >= 2:
             intent = "order"
         elif dates and all(t.text in _GENERIC for t in query_terms):
             intent = "dates"
@@ -249,6 +262,8 @@ class Searcher:
         else:
             title = " ".join(terms(doc["title"], self.aliases))
             similarity = fuzz.token_sort_ratio(text, title, processor=None) / 100
+            # token_set: a question that names part of the title ("kidal") is fully similar to
+            # every such title, so that the length of a title never breaks a tie.
         result = Scored(doc, 0.8 * coverage + 0.2 * similarity, coverage, similarity)
         self._adjust(query, result)
         return result
@@ -267,9 +282,20 @@ class Searcher:
                 scored.score *= 0.85
         if query.wants == "when" and doc["kind"] == "event" and doc["precision"] == "day":
             scored.score += 0.02
+        if query.wants == "who" and not self._about_people(doc):
+            scored.score *= 0.85
+            scored.notes.append("not about people")
         if doc.get("event_kind") in ("camp-closure", "withdrawal", "mandate"):
-            scored.score += 0.01  # ties go to the withdrawal story, the one users ask most about
+            # Ties go to the withdrawal story, the one users ask most about; a bare name
+            # ("Kidal") is not a question, so there the mission's own story there decides.
+            names_only = bool(query.terms) and all(t.text in self.entities for t in query.terms)
+            scored.score += 0.05 if names_only else 0.01
         scored.score = min(scored.score, 1.0)
+
+    def _about_people(self, doc: dict[str, Any]) -> bool:
+        if doc.get("event_kind") in ("appointment", "leadership", "award", "politics"):
+            return True
+        return not self.people.isdisjoint(doc["key_terms"].split())
 
     @staticmethod
     def _overlaps(doc: dict[str, Any], span: DateSpan) -> bool:

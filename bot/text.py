@@ -31,6 +31,27 @@ STOPWORDS = frozenset(
     quelles qui que quoi ou comment combien pourquoi il elle ils elles on ce cet cette ces son sa
     ses leur leurs par pour sur dans avec sans t s n y ne pas plus qu c j m me te se nous vous
     est-ce estce fait faire eu avoir etre s il svp stp mon ma mes moi toi lui dit quoi ya
+    came come comes coming went go goes gone make made event news happening passe arrive
+    lequel laquelle lesquels
+    """.split()
+)
+# Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,
+# vague nouns. When the knowledge base lacks one of these, the question may still be about
+# something we know ("take control of Kidal"); any other unknown word is a topic we lack.
+WEAK_WORDS = frozenset(
+    """
+    ask asked asking request requested control controlled remove removed removal tear tore torn
+    step stepped officially official really actually finally exactly still pull pulled put
+    bring brought keep kept let move moved hold held carry carried become became need needed
+    decide decided allow allowed order ordered manage managed state stated announce announced
+    report reported confirm confirmed lose lost win won hand send sent use used call called
+    name named known whole entire main major role part area city town village place country
+    big biggest largest large small long short early late soon recent recently ago last
+    first second third next previous former new old later earlier final begin end run ran
+    finish finished stop stopped try tried help helped bring happen mean means meaning
+    demander demande demandee retirer enlever prendre pris prise controle vraiment
+    officiellement finalement exactement encore toujours descendu baisse perdu perdre grand
+    grande pays ville region nom appele mettre mis tenir tenu devenir devenu passer
     """.split()
 )
 # Kept apart so a greeting alone is recognised as small talk rather than an unknown question.
@@ -104,6 +125,20 @@ class AliasMap:
                 out.append(toks[i])
                 i += 1
         return out
+
+
+_WORD = re.compile(r"\w+")
+
+
+def name_like_words(text: str) -> set[str]:
+    """Folded terms of the words written like names: capitalised after the first word, or in
+    capitals ("UNMISS", "Juba"). A question's unknown name is a strong sign it is off topic."""
+    names = set()
+    for position, word in enumerate(_WORD.findall(text[:MAX_QUESTION_CHARS])):
+        capitalised = word[:1].isupper() and position > 0
+        if capitalised or (len(word) > 1 and word.isupper()):
+            names.update(tokens(word))
+    return names
 
 
 def terms(text: str, aliases: AliasMap | None = None) -> list[str]:

@@ -1,0 +1,73 @@
+"""Scoring the engine on a question set with expected facts (tests/questions.toml).
+
+An in-scope question passes when the engine answers (not declines) and every expected string
+appears in the plain-text answer; an off-topic one passes when the engine declines.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import render_plain
+from bot.models import Answer
+
+OFFTOPIC = "offtopic"
+CATEGORIES = ("plain", "paraphrase", "typo", "keyword", "french", "date", "order", OFFTOPIC)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    category: str
+    expect: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: Question
+    passed: bool
+    answered: bool
+    text: str
+
+
+def load_questions(path: Path) -> list[Question]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    questions = []
+    for row in data["q"]:
+        category = row["category"]
+        if category not in CATEGORIES:
+            raise ValueError(f"{path}: unknown category {category!r} for {row['text']!r}")
+        expect = tuple(row.get("expect", ()))
+        if category != OFFTOPIC and not expect:
+            raise ValueError(f"{path}: {row['text']!r} needs expected facts")
+        questions.append(Question(row["text"], category, expect))
+    return questions
+
+
+def judge(question: Question, answer: Answer) -> Outcome:
+    text = render_plain(answer)
+    if question.category == OFFTOPIC:
+        return Outcome(question, not answer.is_answer, answer.is_answer, text)
+    folded = text.casefold()
+    ok = answer.is_answer and all(e.casefold() in folded for e in question.expect)
+    return Outcome(question, ok, answer.is_answer, text)
+
+
+def evaluate(ask: Callable[[str], Answer], questions: list[Question]) -> list[Outcome]:
+    return [judge(q, ask(q.text)) for q in questions]
+
+
+def accuracy(outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:
+    """Passed and total per category, plus 'in scope' (all but off-topic) and 'all'."""
+    table: dict[str, tuple[int, int]] = {}
+    for category in CATEGORIES:
+        rows = [o for o in outcomes if o.question.category == category]
+        if rows:
+            table[category] = (sum(o.passed for o in rows), len(rows))
+    scoped = [o for o in outcomes if o.question.category != OFFTOPIC]
+    table["in scope"] = (sum(o.passed for o in scoped), len(scoped))
+    table["all"] = (sum(o.passed for o in outcomes), len(outcomes))
+    return table
