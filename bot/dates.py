@@ -95,10 +95,9 @@ def find_dates(text: str) -> tuple[list[DateSpan], str]:
     for pattern, shape in _PATTERNS:
         def take(match: re.Match[str], shape: str = shape) -> str:
             span = _from_match(shape, match.groups())
-            if span is None:
-                return match.group(0)
-            found.append(span)
-            return " "
+            if span is not None:
+                found.append(span)
+            return " "  # an impossible date (31/02/2023) is dropped, not read as its year
 
         folded = pattern.sub(take, folded)
     return found, folded

@@ -136,11 +136,16 @@ class Engine:
         return Answer("smalltalk", question, 0.0, headline, topics=tuple(self._featured[:5]))
 
     def _on_dates(self, question: str, query: Query) -> Answer:
-        docs = self.searcher.on_dates(query.dates)
-        label = " and ".join(span.label() for span in query.dates[:2])
+        if query.direction == "on":
+            docs = self.searcher.on_dates(query.dates)
+            label = " and ".join(span.label() for span in query.dates[:2])
+            when = f"on {label}"
+        else:
+            docs = self.searcher.on_dates(query.dates, MAX_TIMELINE_ITEMS, query.direction)
+            when = f"{query.direction} {query.dates[0].label()}"
+            label = when.capitalize()
         if not docs:
-            return Answer("unknown", question, 0.0,
-                          f"I don't know of any event on {label}.",
+            return Answer("unknown", question, 0.0, f"I don't know of any event {when}.",
                           topics=tuple(self._nearest_dated(query)))
         shown = docs[:MAX_TIMELINE_ITEMS]
         items = tuple(item_for(d, self.sources) for d in shown)

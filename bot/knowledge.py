@@ -27,8 +27,8 @@ ENTRY_TYPES: dict[str, type[Any]] = {
 _ADAPTERS = {kind: TypeAdapter(model) for kind, model in ENTRY_TYPES.items()}
 DRAFT_DIRS = frozenset({"inbox"})
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
-_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
-_ANY_TOP_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z_]+)\s*\]\]?")
+_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_.]+)\s*\]\]")
+_KEY = re.compile(r"^\s*([A-Za-z_]+)\s*=")
 
 
 @dataclass(frozen=True, order=True)
@@ -75,8 +75,11 @@ class _Located:
     path: str
     line: int
     key_lines: dict[str, int] = field(default_factory=dict)
+    version_lines: list[dict[str, int]] = field(default_factory=list)
 
-    def line_of(self, key: str) -> int:
+    def line_of(self, key: str, version: int | None = None) -> int:
+        if version is not None and version < len(self.version_lines):
+            return self.version_lines[version].get(key, self.line_of("versions"))
         return self.key_lines.get(key, self.line)
 
 
@@ -91,28 +94,43 @@ def knowledge_files(directory: Path) -> list[Path]:
     return files
 
 
-def _entry_lines(text: str) -> dict[str, list[tuple[int, dict[str, int]]]]:
-    """For each `[[kind]]` header, its line and the lines of the keys below it, in order.
+@dataclass
+class _Block:
+    line: int
+    keys: dict[str, int] = field(default_factory=dict)
+    versions: list[dict[str, int]] = field(default_factory=list)
+
+
+def _entry_lines(text: str) -> dict[str, list[_Block]]:
+    """For each `[[kind]]` header: its line, the lines of its keys, and of its versions' keys.
 
     tomllib gives values without positions, so we find them in the text: the n-th `[[event]]`
-    header belongs to the n-th event.
+    header belongs to the n-th event, the n-th `[[event.versions]]` below it to its n-th version.
     """
-    found: dict[str, list[tuple[int, dict[str, int]]]] = {}
-    current: dict[str, int] | None = None
+    found: dict[str, list[_Block]] = {}
+    block: _Block | None = None
+    keys: dict[str, int] | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
-        if header and header.group(1) in ENTRY_TYPES:
-            current = {}
-            found.setdefault(header.group(1), []).append((number, current))
+        if header:
+            name = header.group(1)
+            kind, _, sub = name.partition(".")
+            if kind in ENTRY_TYPES and not sub:
+                block = _Block(number)
+                found.setdefault(kind, []).append(block)
+                keys = block.keys
+            elif block is not None and sub == "versions":
+                keys = {}
+                block.versions.append(keys)
+            else:
+                block = keys = None
             continue
-        if current is None:
+        if line.lstrip().startswith("["):
+            block = keys = None  # a plain [table] ends the entry
             continue
-        if _ANY_TOP_HEADER.match(line) and not line.lstrip().startswith("[["):
-            current = None  # a plain [table] ends the entry
-            continue
-        key = re.match(r"^\s*([A-Za-z_]+)\s*=", line)
-        if key and key.group(1) not in current:
-            current[key.group(1)] = number
+        key = _KEY.match(line)
+        if keys is not None and key and key.group(1) not in keys:
+            keys[key.group(1)] = number
     return found
 
 
@@ -146,25 +164,28 @@ def _read_file(path: Path, shown: str) -> tuple[list[_Located], list[Problem]]:
         if not isinstance(entries, list):
             problems.append(Problem(shown, 1, f"{kind!r} must be written as [[{kind}]] tables"))
             continue
-        positions = lines.get(kind, [])
+        blocks = lines.get(kind, [])
         for n, entry in enumerate(entries):
-            line, key_lines = positions[n] if n < len(positions) else (1, {})
-            located.append(_Located(kind, entry, shown, line, key_lines))
+            found = blocks[n] if n < len(blocks) else _Block(1)
+            located.append(_Located(kind, entry, shown, found.line, found.keys, found.versions))
     return located, problems
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    """The first key of a pydantic error and a sentence a curator understands."""
+def _describe(error: dict[str, Any]) -> tuple[str, int | None, str]:
+    """Where a pydantic error points (key, version) and a sentence a curator understands."""
     loc = [str(part) for part in error["loc"]]
     key = loc[0] if loc else ""
+    version = None
+    if len(loc) >= 3 and loc[0] == "versions" and loc[1].isdigit():
+        key, version = loc[2], int(loc[1])
     where = ".".join(loc)
     kind = error["type"]
     if kind == "missing":
-        return key, f"missing field {where!r}"
-    if kind == "unexpected_keyword_argument" or kind == "extra_forbidden":
-        return key, f"unknown field {where!r}"
+        return key, version, f"missing field {where!r}"
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        return key, version, f"unknown field {where!r}"
     message = error["msg"].removeprefix("Value error, ")
-    return key, f"{where}: {message}"
+    return key, version, f"{where}: {message}"
 
 
 def _validate(item: _Located) -> tuple[Any | None, list[Problem]]:
@@ -175,19 +196,20 @@ def _validate(item: _Located) -> tuple[Any | None, list[Problem]]:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            key, message = _describe(dict(error))
+            key, version, message = _describe(dict(error))
             entry_id = item.value.get("id")
             label = f"{item.kind} {entry_id!r}" if isinstance(entry_id, str) else item.kind
-            problems.append(Problem(item.path, item.line_of(key), f"{label}: {message}"))
+            problems.append(Problem(item.path, item.line_of(key, version), f"{label}: {message}"))
         return None, problems
 
 
-def _source_refs(value: Event | FaqEntry) -> Iterator[tuple[str, str]]:
+def _source_refs(value: Event | FaqEntry) -> Iterator[tuple[int | None, str]]:
+    """Every source id an entry cites, with the version (if any) that cites it."""
     for source_id in value.sources:
-        yield "sources", source_id
-    for version in value.versions:
+        yield None, source_id
+    for n, version in enumerate(value.versions):
         for source_id in version.sources:
-            yield "versions", source_id
+            yield n, source_id
 
 
 def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
@@ -215,9 +237,9 @@ def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
                 variants.setdefault(key, (value.canonical, item))
     for item, value in valid:
         if item.kind in ("event", "faq"):
-            for key, source_id in _source_refs(value):
+            for version, source_id in _source_refs(value):
                 if source_id not in sources:
-                    problems.append(Problem(item.path, item.line_of(key),
+                    problems.append(Problem(item.path, item.line_of("sources", version),
                         f"{item.kind} {value.id!r}: unknown source {source_id!r}"))
     return problems
 

@@ -28,6 +28,8 @@ ORDER_WORDS = frozenset(
     "dernier derniere plus tot tard".split()
 )
 _ORDER_SIGNALS = frozenset("first earlier earliest before sooner premier premiere avant".split())
+_AFTER = frozenset("after since following apres depuis".split())
+_BEFORE = frozenset("before until till prior avant jusqu".split())
 _GENERIC = frozenset("minusma mali mission event news happen un onu".split())
 MAX_TERMS = 32  # a pasted essay is cut to its first terms; no real question has more
 TYPO_MIN_SCORE = 80.0
@@ -51,6 +53,7 @@ class Query:
     entities: list[str]
     intent: Intent
     wants: str | None = None
+    direction: Literal["on", "after", "before"] = "on"
 
     @property
     def texts(self) -> list[str]:
@@ -118,10 +121,12 @@ class Searcher:
                 self.entities.add(" ".join(terms(canonical, self.aliases)))
             if kind == "person":
                 self.people.update(terms(canonical, self.aliases))
-        self.faq_questions: dict[int, tuple[str, str]] = {
-            i: (row["faq_id"], row["terms"])
-            for i, row in enumerate(self.conn.execute("select faq_id, terms from faq_questions"))
-        }
+        self.faq_questions: dict[int, tuple[str, str]] = {}
+        self._faq_wording: dict[str, list[str]] = {}
+        rows = self.conn.execute("select faq_id, question, terms from faq_questions")
+        for i, row in enumerate(rows):
+            self.faq_questions[i] = (row["faq_id"], row["terms"])
+            self._faq_wording.setdefault(row["faq_id"], []).append(fold(row["question"]))
         # A word we have never seen weighs like the rarest term when it looks like a name
         # ("Juba", "UNMISS"): a question about something else must not pass on its common
         # words. A plain lower-case word ("ask", "control") weighs like a fairly common term,
@@ -196,7 +201,12 @@ class Searcher:
             intent = "dates"
         elif not query_terms and not dates:
             intent = "smalltalk" if any(t in GREETINGS for t in raw_tokens) else "empty"
-        return Query(question, query_terms, dates, entities, intent, wants)
+        direction: Literal["on", "after", "before"] = "on"
+        if any(t in _AFTER for t in raw_tokens):
+            direction = "after"
+        elif any(t in _BEFORE for t in raw_tokens):
+            direction = "before"
+        return Query(question, query_terms, dates, entities, intent, wants, direction)
 
     # --- recall and scoring --------------------------------------------------------------
 
@@ -239,13 +249,19 @@ class Searcher:
         found = self.docs([doc_id])
         return found[0] if found else None
 
-    def _faq_similarity(self, text: str, faq_id: str) -> float:
+    def _faq_similarity(self, query: Query, faq_id: str) -> float:
+        """How close the question is to one of the entry's phrasings, in content terms and,
+        to tell apart phrasings with the same terms, in their actual wording."""
+        text = " ".join(query.texts)
+        wording = fold(query.raw)
         phrasings = [q for fid, q in self.faq_questions.values() if fid == faq_id]
         if not phrasings:
             return 0.0
-        return max(fuzz.token_sort_ratio(text, q, processor=None) for q in phrasings) / 100
+        by_terms = max(fuzz.token_sort_ratio(text, q, processor=None) for q in phrasings)
+        by_words = max(fuzz.ratio(wording, q, processor=None) for q in self._faq_wording[faq_id])
+        return (0.8 * by_terms + 0.2 * by_words) / 100
 
-    def score(self, query: Query, doc: dict[str, Any], faq_hint: float = 0.0) -> Scored:
+    def score(self, query: Query, doc: dict[str, Any]) -> Scored:
         key_terms = set(doc["key_terms"].split())
         all_terms = set(doc["text"].split())
         total = matched = 0.0
@@ -258,7 +274,7 @@ class Searcher:
         coverage = matched / total if total else 0.0
         text = " ".join(query.texts)
         if doc["kind"] == "faq":
-            similarity = max(faq_hint, self._faq_similarity(text, doc["id"]))
+            similarity = self._faq_similarity(query, doc["id"])
         else:
             title = " ".join(terms(doc["title"], self.aliases))
             similarity = fuzz.token_sort_ratio(text, title, processor=None) / 100
@@ -285,11 +301,12 @@ class Searcher:
         if query.wants == "who" and not self._about_people(doc):
             scored.score *= 0.85
             scored.notes.append("not about people")
-        if doc.get("event_kind") in ("camp-closure", "withdrawal", "mandate"):
-            # Ties go to the withdrawal story, the one users ask most about; a bare name
-            # ("Kidal") is not a question, so there the mission's own story there decides.
+        kind = doc.get("event_kind")
+        if kind in ("camp-closure", "withdrawal", "mandate"):
+            # Ties go to the withdrawal story, the one users ask most about. A bare name
+            # ("Kidal") is not a question: there, the closing of the mission's camp is the story.
             names_only = bool(query.terms) and all(t.text in self.entities for t in query.terms)
-            scored.score += 0.05 if names_only else 0.01
+            scored.score += 0.05 if names_only and kind == "camp-closure" else 0.01
         scored.score = min(scored.score, 1.0)
 
     def _about_people(self, doc: dict[str, Any]) -> bool:
@@ -308,7 +325,7 @@ class Searcher:
         candidates = self._fts_candidates(words, recall)
         faq_hints = self._faq_candidates(" ".join(query.texts), 5)
         docs = self.docs([*candidates, *faq_hints])
-        scored = [self.score(query, doc, faq_hints.get(doc["id"], 0.0)) for doc in docs]
+        scored = [self.score(query, doc) for doc in docs]
         scored.sort(key=lambda s: (-s.score, s.doc["date_lo"] or "", s.id))
         return scored[:limit]
 
@@ -321,23 +338,33 @@ class Searcher:
                 return scored
         return None
 
-    def on_dates(self, spans: list[DateSpan], limit: int = 200) -> list[dict[str, Any]]:
-        """Events within the question's dates, no vaguer than the question itself."""
+    def on_dates(
+        self, spans: list[DateSpan], limit: int = 200, direction: str = "on"
+    ) -> list[dict[str, Any]]:
+        """Events within the question's dates (no vaguer than the question itself), or the
+        nearest ones after or before them."""
+        if direction == "after":
+            rows = self.conn.execute(
+                "select * from docs where kind = 'event' and date_lo > ? "
+                "order by date_lo, id limit ?", (spans[0].last.isoformat(), limit))
+            return [dict(r) for r in rows]
+        if direction == "before":
+            rows = self.conn.execute(
+                "select * from docs where kind = 'event' and date_hi < ? "
+                "order by date_lo desc, id limit ?", (spans[0].first.isoformat(), limit))
+            return [dict(r) for r in reversed(list(rows))]
         allowed = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
-        rows: list[dict[str, Any]] = []
+        found: dict[str, dict[str, Any]] = {}
         for span in spans:
             precisions = allowed[span.precision]
             marks = ",".join("?" * len(precisions))
-            rows.extend(
-                dict(row)
-                for row in self.conn.execute(
-                    f"select * from docs where kind = 'event' and date_lo <= ? and date_hi >= ? "
-                    f"and precision in ({marks}) order by date_lo, id limit ?",
-                    (span.last.isoformat(), span.first.isoformat(), *precisions, limit),
-                )
+            rows = self.conn.execute(
+                f"select * from docs where kind = 'event' and date_lo <= ? and date_hi >= ? "
+                f"and precision in ({marks}) order by date_lo, id limit ?",
+                (span.last.isoformat(), span.first.isoformat(), *precisions, limit),
             )
-        unique = {row["id"]: row for row in rows}
-        return sorted(unique.values(), key=lambda r: (r["date_lo"], r["id"]))
+            found.update((row["id"], dict(row)) for row in rows)
+        return sorted(found.values(), key=lambda r: (r["date_lo"], r["id"]))
 
     def titles(self, kind: str | None = None) -> list[dict[str, Any]]:
         sql = "select id, kind, title, date, event_kind from docs"

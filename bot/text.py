@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
     ses leur leurs par pour sur dans avec sans t s n y ne pas plus qu c j m me te se nous vous
     est-ce estce fait faire eu avoir etre s il svp stp mon ma mes moi toi lui dit quoi ya
     came come comes coming went go goes gone make made event news happening passe arrive
-    lequel laquelle lesquels
+    lequel laquelle lesquels ont avait avaient fut sera ai avons avez
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,

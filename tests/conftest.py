@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from bot.engine import Engine, open_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+QUESTIONS = Path(__file__).with_name("questions.toml")
+
+# Property tests measure behaviour, never speed (speed lives in benchmarks/).
+settings.register_profile(
+    "project", deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("project")
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the settings they set, whatever the developer's shell exports."""
+    for name in ("KNOWLEDGE_DIR", "BOT_DB_PATH", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL",
+                 "BOT_ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The real knowledge base, indexed once for the whole session."""
+    db = tmp_path_factory.mktemp("index") / "index.sqlite"
+    built = open_engine(KNOWLEDGE, db)
+    yield built
+    built.close()
+
+
+KnowledgeWriter = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def write_knowledge(tmp_path: Path) -> KnowledgeWriter:
+    """Writes {relative path: TOML text} into a fresh knowledge folder and returns it."""
+
+    def write(files: dict[str, str]) -> Path:
+        root = tmp_path / "knowledge"
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return root
+
+    return write
+
+
+SMALL_SOURCES = """
+[[source]]
+id = "src-a"
+title = "Closure of the camp in Testville"
+publisher = "MINUSMA"
+date = 2023-11-18
+url = "https://example.org/a"
+
+[[source]]
+id = "src-b"
+title = "Another account"
+publisher = "Agency"
+date = "2023-11"
+url = "https://example.org/b"
+"""
+
+SMALL_EVENTS = """
+[[event]]
+id = "testville-closure"
+date = 2023-11-18
+title = "Camp in Testville closes"
+summary = "The last peacekeepers left the Testville camp."
+kind = "camp-closure"
+places = ["Testville"]
+sources = ["src-a"]
+
+[[event.versions]]
+claim = "One account says the 18th."
+sources = ["src-a"]
+
+[[event.versions]]
+claim = "Another says the 19th."
+sources = ["src-b"]
+"""
+
+SMALL_FAQ = """
+[[faq]]
+id = "what-is-testville"
+questions = ["What is Testville?", "Tell me about Testville"]
+fact = "Testville is a test town."
+answer = "It exists only in tests."
+sources = ["src-a"]
+tags = ["featured"]
+
+[[alias]]
+canonical = "Testville"
+variants = ["Testvil", "Test-ville"]
+kind = "place"
+"""
+
+
+@pytest.fixture
+def small_knowledge(write_knowledge: KnowledgeWriter) -> Path:
+    return write_knowledge(
+        {"sources.toml": SMALL_SOURCES, "events.toml": SMALL_EVENTS, "faq.toml": SMALL_FAQ}
+    )
+
+
+def pytest_report_header() -> str:
+    return f"knowledge: {KNOWLEDGE} (CI={os.environ.get('CI', '')})"

@@ -1,0 +1,76 @@
+import html
+import re
+from html.parser import HTMLParser
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.answer import TELEGRAM_LIMIT, render_html, render_plain
+from bot.models import Answer, Citation, Claim, Item, Topic
+
+CITE = Citation("s1", "A <title> & more", "Pub & Co", "1 May 2023", 'https://x.org/?a=1&b="2"')
+
+# Telegram's HTML mode accepts these tags only (and <a href>); entities must be well formed.
+ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+           "tg-spoiler", "span", "blockquote", "tg-emoji"}
+
+
+class TelegramHTML(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        assert tag in ALLOWED, tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, tag
+
+    def handle_entityref(self, name):
+        assert name in ("lt", "gt", "amp", "quot"), name
+
+
+def assert_telegram_safe(text: str) -> None:
+    assert len(text) <= TELEGRAM_LIMIT
+    parser = TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    assert not re.search(r"&(?!(lt|gt|amp|quot|#\d+);)", text)
+
+
+def answer_with(context: str, n_items: int = 1, headline: str = "") -> Answer:
+    item = Item("1 May 2023: <b>fact</b>", context, (CITE,),
+                (Claim("one <i>says</i>", (CITE,)), Claim("other & says", (CITE,))))
+    return Answer("fact", "q", 0.9, headline, (item,) * n_items, (Topic("t", "Topic <x>"),))
+
+
+def test_every_dynamic_piece_is_escaped():
+    text = render_html(answer_with("Context with <script> & stuff"))
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert '<a href="https://x.org/?a=1&amp;b=&quot;2&quot;">A &lt;title&gt; &amp; more</a>' in text
+    assert_telegram_safe(text)
+
+
+def test_versions_are_listed_with_their_own_citations():
+    text = render_plain(answer_with("ctx"))
+    assert "Sources differ:" in text and "- one <i>says</i> [1]" in text
+
+
+def test_long_lists_drop_whole_items_and_say_how_many():
+    text = render_html(answer_with("x" * 500, n_items=40))
+    assert_telegram_safe(text)
+    assert re.search(r"… and \d+ more", text)
+
+
+@given(st.text(max_size=6000), st.text(max_size=600), st.integers(1, 30))
+def test_any_answer_renders_to_valid_telegram_html(context, headline, n):
+    assert_telegram_safe(render_html(answer_with(context, n, headline)))
+
+
+@given(st.text(alphabet="<>&\"'", max_size=5000))
+def test_escaping_heavy_text_still_fits(context):
+    text = render_html(answer_with(context))
+    assert_telegram_safe(text)
+    assert html.unescape(text)

@@ -1,0 +1,68 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import KNOWLEDGE, ROOT
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "index.sqlite"
+
+
+def test_ask_prints_a_cited_answer(db, capsys):
+    code = main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask", "When did MINUSMA leave Kidal?"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("31 October 2023") and "https://minusma.unmissions.org" in out
+
+
+def test_ask_json_and_html(db, capsys):
+    main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask", "--json", "kidal"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "fact" and data["items"][0]["citations"]
+    main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask", "--html", "kidal"])
+    assert capsys.readouterr().out.startswith("<b>31 October 2023")
+
+
+def test_check_reports_problems_with_file_and_line_and_exits_1(write_knowledge, capsys):
+    root = write_knowledge({"bad.toml": "[[source]]\nid = 'x'\n"})
+    assert main(["--knowledge", str(root), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.toml:1: source 'x': missing field 'title'" in err
+    assert "problem(s) found" in err
+
+
+def test_check_and_build_on_the_real_knowledge(db, capsys):
+    assert main(["--knowledge", str(KNOWLEDGE), "check"]) == 0
+    assert capsys.readouterr().out.startswith("OK: ")
+    assert main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "build"]) == 0
+    assert "Built" in capsys.readouterr().out and db.is_file()
+
+
+def test_broken_knowledge_makes_ask_fail_cleanly(write_knowledge, db, capsys):
+    root = write_knowledge({"bad.toml": "not toml at all"})
+    assert main(["--knowledge", str(root), "--db", str(db), "ask", "kidal"]) == 1
+    assert "bad.toml:1: TOML syntax" in capsys.readouterr().err
+
+
+def test_bad_setting_exits_2_with_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("BOT_ADMIN_IDS", "not-a-number")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "BOT_ADMIN_IDS" in err
+
+
+def test_chat_session_over_a_pipe(tmp_path):
+    env = {**os.environ, "BOT_DB_PATH": str(tmp_path / "i.sqlite"), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"], input="sevare\n/timeline\n/quit\n",
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "8 December 2023" in done.stdout and "The withdrawal, step by step" in done.stdout

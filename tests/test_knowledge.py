@@ -1,0 +1,136 @@
+from pathlib import Path
+
+from bot.knowledge import check_knowledge, knowledge_files, load_knowledge
+from tests.conftest import KNOWLEDGE, SMALL_EVENTS, SMALL_FAQ, SMALL_SOURCES
+
+
+def test_the_real_knowledge_base_is_valid_and_complete():
+    kb = load_knowledge(KNOWLEDGE)
+    assert len(kb.sources) >= 90 and len(kb.events) >= 90 and len(kb.faqs) >= 15
+    cited = {s for e in kb.events for s in e.sources} | {s for f in kb.faqs for s in f.sources}
+    assert cited <= set(kb.sources)
+
+
+def test_every_withdrawal_site_has_its_closing_event():
+    kb = load_knowledge(KNOWLEDGE)
+    closures = {(e.date.iso, p) for e in kb.events
+                if e.kind in ("camp-closure", "handover") for p in e.places}
+    for date, place in [
+        ("2023-08-03", "Ogossagou"), ("2023-08-13", "Ber"), ("2023-08-16", "Goundam"),
+        ("2023-08-25", "Ménaka"), ("2023-10-21", "Tessalit"), ("2023-10-21", "Douentza"),
+        ("2023-10-23", "Aguelhok"), ("2023-10-31", "Kidal"), ("2023-11-18", "Ansongo"),
+        ("2023-12-08", "Sévaré"), ("2023-12-12", "Gao"), ("2023-12-28", "Timbuktu"),
+        ("2024-07-22", "Gao"), ("2024-11-15", "Bamako"),
+    ]:
+        assert (date, place) in closures, (date, place)
+
+
+def test_disagreements_from_the_facts_file_are_kept_as_versions():
+    kb = load_knowledge(KNOWLEDGE)
+    entries = {e.id: e for e in (*kb.events, *kb.faqs)}
+    for entry_id in ("sevare-closure", "kidal-closure", "final-toll", "camp-count", "death-toll"):
+        versions = entries[entry_id].versions
+        assert len(versions) >= 2, entry_id
+        assert len({v.sources for v in versions}) >= 2, entry_id
+
+
+def test_inbox_drafts_are_not_loaded(small_knowledge: Path):
+    (small_knowledge / "inbox").mkdir()
+    (small_knowledge / "inbox" / "draft.toml").write_text("this is = not [valid")
+    assert all("inbox" not in p.parts for p in knowledge_files(small_knowledge))
+    kb, problems = check_knowledge(small_knowledge)
+    assert kb is not None and problems == []
+
+
+def test_syntax_errors_name_file_and_line(write_knowledge):
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "bad.toml": "[[event]]\nid = \n"})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    assert [(Path(p.path).name, p.line) for p in problems] == [("bad.toml", 2)]
+    assert "TOML syntax" in problems[0].message
+
+
+def test_every_problem_is_reported_at_once_with_its_line(write_knowledge):
+    events = """
+    [[event]]
+    id = "ok-event"
+    date = 2023-01-01
+    title = "Fine"
+    summary = "Fine."
+    kind = "milestone"
+    sources = ["src-a"]
+
+    [[event]]
+    id = "bad-date"
+    date = "2023-13-01"
+    title = "Bad date"
+    summary = "x"
+    kind = "milestone"
+    sources = ["src-a"]
+
+    [[event]]
+    id = "no-source"
+    date = 2023-01-02
+    title = "No source"
+    summary = "x"
+    kind = "milestone"
+    sources = []
+
+    [[event]]
+    id = "missing-summary"
+    date = 2023-01-03
+    title = "No summary"
+    kind = "milestone"
+    sources = ["nope"]
+
+    [[event]]
+    id = "ok-event"
+    date = 2023-01-04
+    title = "Duplicate"
+    summary = "x"
+    kind = "milestone"
+    sources = ["src-a"]
+    """
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "events.toml": events})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    found = {(p.line, p.message) for p in problems}
+    assert (11, "event 'bad-date': date: '2023-13-01' has no such month") in found
+    assert (23, "event 'no-source': sources: must list at least one") in found
+    assert (25, "event 'missing-summary': missing field 'summary'") in found
+    assert any(line == 33 and "duplicate id 'ok-event'" in msg for line, msg in found)
+    assert all(p.path.endswith("events.toml") for p in problems)
+    assert len(problems) == 4
+
+
+def test_unknown_source_is_reported_on_the_sources_line(write_knowledge):
+    events = SMALL_EVENTS.replace('sources = ["src-b"]', 'sources = ["src-missing"]')
+    root = write_knowledge({"s.toml": SMALL_SOURCES, "e.toml": events, "f.toml": SMALL_FAQ})
+    _, problems = check_knowledge(root)
+    assert [str(p).split(":", 1)[1] for p in problems] == [
+        "16: event 'testville-closure': unknown source 'src-missing'"
+    ]
+
+
+def test_unknown_fields_and_sections_are_problems(write_knowledge):
+    root = write_knowledge({
+        "s.toml": SMALL_SOURCES.replace('publisher = "Agency"', 'publisher = "A"\nauthor = "x"'),
+        "x.toml": "[[events]]\nid = 'x'\n",
+    })
+    messages = [p.message for p in check_knowledge(root)[1]]
+    assert any("unknown field 'author'" in m for m in messages)
+    assert any("unknown section 'events'" in m for m in messages)
+
+
+def test_missing_or_empty_folder(tmp_path):
+    assert "not found" in check_knowledge(tmp_path / "nope")[1][0].message
+    assert "no knowledge files" in check_knowledge(tmp_path)[1][0].message
+
+
+def test_binary_file_is_reported_not_raised(write_knowledge):
+    root = write_knowledge({"s.toml": SMALL_SOURCES})
+    (root / "junk.toml").write_bytes(b"id = 1\n\xff\xfe\x00")
+    problems = check_knowledge(root)[1]
+    assert [(Path(p.path).name, p.line, p.message) for p in problems] == [
+        ("junk.toml", 2, "not valid UTF-8 text")
+    ]

@@ -1,0 +1,40 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.text import AliasMap, fold, name_like_words, stem, terms
+
+
+def test_fold_removes_case_accents_punctuation_and_invisible_characters():
+    assert fold("Sévaré") == fold("SEVARE") == "sevare"
+    assert fold("Ki\u200bdal\u200d!") == "kidal"
+    assert fold("d'Ansongo a-t-il fermé ?") == "d ansongo a t il ferme"
+    assert fold("\u202eKidal\u202c") == "kidal"
+
+
+def test_stem_strips_plurals_only():
+    assert [stem(w) for w in ("camps", "casualties", "kidal", "gas", "status")] == [
+        "camp", "casualty", "kidal", "gas", "status",
+    ]
+
+
+def test_aliases_map_multi_word_variants_onto_one_term():
+    aliases = AliasMap()
+    aliases.add("peacekeepers", ["blue helmets", "casques bleus"])
+    aliases.add("Timbuktu", ["Tombouctou"], place=True)
+    assert terms("Les casques bleus ont quitté Tombouctou", aliases) == [
+        "peacekeeper", "quitte", "timbuktu",
+    ]
+    assert "timbuktu" in aliases.places
+
+
+def test_name_like_words_are_capitalised_or_upper_case_words_after_the_first():
+    assert name_like_words("When did UNMISS open its base in Juba?") == {"unmiss", "juba"}
+    assert name_like_words("when did unmiss open its base in juba") == set()
+
+
+@given(st.text())
+def test_folding_never_crashes_and_yields_plain_ascii_words(text):
+    folded = fold(text)
+    assert folded == folded.strip()
+    assert all(ch.isalnum() and ch.isascii() or ch == " " for ch in folded)
+    terms(text, AliasMap())
