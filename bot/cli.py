@@ -7,6 +7,7 @@ the library underneath only raises.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -26,7 +27,8 @@ HISTORY_FILE = Path.home() / ".minusma_bot_history"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot", description="MINUSMA facts bot: cited answers about the UN mission in Mali."
+        prog="python -m bot",
+        description="MINUSMA facts bot: cited answers about the UN mission in Mali.",
     )
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (default: $KNOWLEDGE_DIR)")
     parser.add_argument("--db", type=Path, help="index file (default: $BOT_DB_PATH)")
@@ -107,10 +109,8 @@ def _chat(engine: Engine) -> int:
     except ImportError:  # not on every platform; the chat works without history
         readline = None  # type: ignore[assignment]
     if readline is not None:
-        try:
+        with contextlib.suppress(OSError):  # no history yet
             readline.read_history_file(HISTORY_FILE)
-        except OSError:
-            pass
     counts = engine.info.counts
     print(f"MINUSMA facts bot: {counts.get('events', 0)} events, {counts.get('faq', 0)} FAQ "
           f"entries, {counts.get('sources', 0)} sources.")
@@ -135,8 +135,6 @@ def _chat(engine: Engine) -> int:
         print()
     finally:
         if readline is not None:
-            try:
+            with contextlib.suppress(OSError):  # a read-only home must not break the chat
                 readline.write_history_file(HISTORY_FILE)
-            except OSError:
-                pass
     return EXIT_OK

@@ -77,7 +77,9 @@ def load_config(env_file: Path | None = Path(".env")) -> Config:
 
     base_url = get("TELEGRAM_API_BASE_URL")
     if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"TELEGRAM_API_BASE_URL must start with http:// or https://, got {base_url!r}")
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL must start with http:// or https://, got {base_url!r}"
+        )
     return Config(
         knowledge_dir=Path(get("KNOWLEDGE_DIR")),
         db_path=Path(get("BOT_DB_PATH")),

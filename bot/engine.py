@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from bot.answer import decode, item_for, match_for, topic_for
 from bot.index import build_index, knowledge_fingerprint, read_meta
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.models import Answer, PartialDate, Source, Topic
+from bot.models import Answer, Source, Topic
 from bot.search import Query, Scored, Searcher
 
 CONFIDENT = 0.62  # below this the engine declines; tuned on tests/questions.toml
@@ -83,11 +83,11 @@ class Engine:
         results = [s for s in self.searcher.lookup(query, limit) if s.score >= CONFIDENT]
         return [(topic_for(s.doc), self._single(s.doc, s.score)) for s in results]
 
-    def timeline(self, kinds: tuple[str, ...] = WITHDRAWAL_KINDS, since: str = "2023-06-01") -> Answer:
+    def timeline(
+        self, kinds: tuple[str, ...] = WITHDRAWAL_KINDS, since: str = "2023-06-01"
+    ) -> Answer:
         """The withdrawal chronology: every closure and handover in date order."""
-        rows = [r for r in self.searcher.titles("event")
-                if r["event_kind"] in kinds and (r["date"] or "") >= since]
-        docs = self.searcher.docs(r["id"] for r in sorted(rows, key=lambda r: (r["date"], r["id"])))
+        docs = self.searcher.events_of_kinds(kinds, since)
         items = tuple(item_for(d, self.sources) for d in docs)
         return Answer("timeline", "timeline", 1.0,
                       f"The withdrawal, step by step ({len(items)} events)", items,
@@ -155,10 +155,7 @@ class Engine:
                       matches=tuple(match_for(d, 1.0) for d in docs))
 
     def _nearest_dated(self, query: Query) -> list[Topic]:
-        target = query.dates[0].first.isoformat()
-        rows = [r for r in self.searcher.titles("event") if r["date"]]
-        rows.sort(key=lambda r: abs(_days(r["date"]) - _days(target)))
-        return [topic_for(r) for r in rows[:3]]
+        return [topic_for(r) for r in self.searcher.nearest_dated(query.dates[0].first.isoformat())]
 
     def _compare(self, question: str, query: Query) -> Answer | None:
         found: list[Scored] = []
@@ -186,10 +183,6 @@ class Engine:
         docs = self.searcher.docs(r["id"] for r in self.searcher.titles("faq"))
         chosen = [d for d in docs if "featured" in decode(d).tags] or docs
         return [topic_for(d) for d in chosen[:8]]
-
-
-def _days(iso: str) -> int:
-    return PartialDate.parse(iso).first_day().toordinal()
 
 
 def open_engine(knowledge_dir: Path, db_path: Path, *, rebuild: bool = False) -> Engine:

@@ -96,6 +96,7 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
             "event_kind": event.kind,
             "places": json.dumps([" ".join(terms(p, aliases)) for p in event.places]),
             "key_terms": " ".join(sorted(set(terms(key, aliases)))),
+            "title_terms": " ".join(terms(event.title, aliases)),
             "text": " ".join(full_terms),
             "payload": _EVENT.dump_json(event).decode(),
         }
@@ -113,6 +114,7 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
             "event_kind": None,
             "places": "[]",
             "key_terms": " ".join(sorted(set(terms(key, aliases)))),
+            "title_terms": " ".join(terms(faq.title or faq.questions[0], aliases)),
             "text": " ".join(terms(full, aliases)),
             "payload": _FAQ.dump_json(faq).decode(),
         }
@@ -123,7 +125,8 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
                  "payload": str}, "id"),
     "docs": ({"id": str, "kind": str, "title": str, "date": str, "date_end": str,
               "date_lo": str, "date_hi": str, "precision": str, "event_kind": str,
-              "places": str, "key_terms": str, "text": str, "payload": str}, "id"),
+              "places": str, "key_terms": str, "title_terms": str, "text": str,
+              "payload": str}, "id"),
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
     "aliases": ({"canonical": str, "variant": str, "kind": str}, None),
     "vocab": ({"term": str, "df": int}, "term"),
@@ -135,22 +138,25 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
 def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> dict[str, int]:
     # Declared up front so that an empty knowledge kind still gives an (empty) table.
     for name, (columns, pk) in _SCHEMA.items():
-        db[name].create(columns, pk=pk)
+        db.table(name).create(columns, pk=pk)
     aliases = alias_map(kb)
-    db["sources"].insert_all(
+    db.table("sources").insert_all(
         ({"id": s.id, "title": s.title, "publisher": s.publisher, "date": s.date.iso,
           "url": s.url, "payload": _SOURCE.dump_json(s).decode()} for s in kb.sources.values()),
         pk="id",
     )
     docs = list(_doc_rows(kb, aliases))
-    db["docs"].insert_all(docs, pk="id", batch_size=2000)
-    db["docs"].create_index(["date_lo"])
-    db["docs"].enable_fts(["text"], tokenize="porter unicode61")
-    db["faq_questions"].insert_all(
+    db.table("docs").insert_all(docs, pk="id", batch_size=2000)
+    db.table("docs").create_index(["kind", "date_lo"])
+    # Events spanning several days are few; this partial index finds those overlapping a date
+    # without scanning every event that started before it.
+    db.execute("create index docs_spans on docs(date_hi) where date_hi > date_lo")
+    db.table("docs").enable_fts(["text"], tokenize="porter unicode61")
+    db.table("faq_questions").insert_all(
         ({"faq_id": f.id, "question": q, "terms": " ".join(terms(q, aliases))}
          for f in kb.faqs for q in f.questions),
     )
-    db["aliases"].insert_all(
+    db.table("aliases").insert_all(
         ({"canonical": a.canonical, "variant": v, "kind": a.kind}
          for a in kb.aliases for v in a.variants),
     )
@@ -160,17 +166,17 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
     places: set[str] = set(aliases.places)
     for row in docs:
         places.update(json.loads(row["places"]))
-    db["vocab"].insert_all(
+    db.table("vocab").insert_all(
         ({"term": term, "df": n} for term, n in df.items()), pk="term", batch_size=5000
     )
-    db["places"].insert_all(({"place": p} for p in sorted(places) if p), pk="place")
+    db.table("places").insert_all(({"place": p} for p in sorted(places) if p), pk="place")
     counts = {
         "sources": len(kb.sources),
         "events": len(kb.events),
         "faq": len(kb.faqs),
         "aliases": len(kb.aliases),
     }
-    db["meta"].insert_all(
+    db.table("meta").insert_all(
         [
             {"key": "schema", "value": SCHEMA_VERSION},
             {"key": "fingerprint", "value": fingerprint},
@@ -220,7 +226,7 @@ def read_meta(db_path: Path) -> dict[str, str]:
         try:
             if "meta" not in db.table_names():
                 return {}
-            return {row["key"]: row["value"] for row in db["meta"].rows}
+            return {row["key"]: row["value"] for row in db.table("meta").rows}
         finally:
             db.close()
     except Exception:  # a corrupt or foreign file is simply "no index"

@@ -8,6 +8,7 @@ about something we do not know cannot reach a confident score through its common
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import sqlite3
@@ -19,7 +20,16 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process, utils
 
 from bot.dates import DateSpan, find_dates
-from bot.text import GREETINGS, STOPWORDS, WEAK_WORDS, AliasMap, fold, name_like_words, terms, tokens
+from bot.text import (
+    GREETINGS,
+    STOPWORDS,
+    WEAK_WORDS,
+    AliasMap,
+    fold,
+    name_like_words,
+    terms,
+    tokens,
+)
 
 Intent = Literal["lookup", "dates", "order", "smalltalk", "empty"]
 
@@ -27,7 +37,6 @@ ORDER_WORDS = frozenset(
     "first earlier earliest before sooner after later latest last premier premiere avant apres "
     "dernier derniere plus tot tard".split()
 )
-_ORDER_SIGNALS = frozenset("first earlier earliest before sooner premier premiere avant".split())
 _AFTER = frozenset("after since following apres depuis".split())
 _BEFORE = frozenset("before until till prior avant jusqu".split())
 _GENERIC = frozenset("minusma mali mission event news happen un onu".split())
@@ -215,7 +224,12 @@ class Searcher:
         words = [w for w in words if w.isalnum()]
         if not words:
             return []
-        match = " OR ".join(f'"{w}"' for w in words)
+        # Ranking every row that holds a common term costs time and recalls nothing useful,
+        # so recall runs on the selective terms; if every term is common, on all of them at once.
+        cap = max(1000, self.n_docs // 50)
+        selective = [w for w in words if self.df.get(w, 0) <= cap]
+        joiner = " OR " if selective else " AND "
+        match = joiner.join(f'"{w}"' for w in (selective or words))
         rows = self.conn.execute(
             "select docs.id from docs_fts join docs on docs.rowid = docs_fts.rowid "
             "where docs_fts match ? order by docs_fts.rank limit ?",
@@ -276,7 +290,7 @@ class Searcher:
         if doc["kind"] == "faq":
             similarity = self._faq_similarity(query, doc["id"])
         else:
-            title = " ".join(terms(doc["title"], self.aliases))
+            title = doc["title_terms"]
             similarity = fuzz.token_sort_ratio(text, title, processor=None) / 100
             # token_set: a question that names part of the title ("kidal") is fully similar to
             # every such title, so that the length of a title never breaks a tie.
@@ -318,7 +332,8 @@ class Searcher:
     def _overlaps(doc: dict[str, Any], span: DateSpan) -> bool:
         if not doc["date_lo"]:
             return False
-        return bool(doc["date_lo"] <= span.last.isoformat() and doc["date_hi"] >= span.first.isoformat())
+        first, last = span.first.isoformat(), span.last.isoformat()
+        return bool(doc["date_lo"] <= last and doc["date_hi"] >= first)
 
     def lookup(self, query: Query, limit: int = 10, recall: int = 60) -> list[Scored]:
         words = [t.text for t in query.terms if t.known]
@@ -358,13 +373,38 @@ class Searcher:
         for span in spans:
             precisions = allowed[span.precision]
             marks = ",".join("?" * len(precisions))
+            first, last = span.first.isoformat(), span.last.isoformat()
             rows = self.conn.execute(
-                f"select * from docs where kind = 'event' and date_lo <= ? and date_hi >= ? "
-                f"and precision in ({marks}) order by date_lo, id limit ?",
-                (span.last.isoformat(), span.first.isoformat(), *precisions, limit),
+                f"select * from docs where kind = 'event' and date_lo between ? and ? "
+                f"and precision in ({marks}) "
+                f"union select * from docs where date_hi > date_lo and date_hi >= ? "
+                f"and date_lo < ? and kind = 'event' and precision in ({marks}) "
+                f"order by date_lo, id limit ?",
+                (first, last, *precisions, first, first, *precisions, limit),
             )
             found.update((row["id"], dict(row)) for row in rows)
         return sorted(found.values(), key=lambda r: (r["date_lo"], r["id"]))
+
+    def nearest_dated(self, day: str, limit: int = 3) -> list[dict[str, Any]]:
+        """The events closest in time to a day, for a date we know nothing about."""
+        rows = [dict(r) for r in self.conn.execute(
+            "select * from (select * from docs where kind = 'event' and date_lo <= ? "
+            "order by date_lo desc limit ?) union all "
+            "select * from (select * from docs where kind = 'event' and date_lo > ? "
+            "order by date_lo limit ?)", (day, limit, day, limit))]
+        target = dt.date.fromisoformat(day)
+        rows.sort(key=lambda r: abs((dt.date.fromisoformat(r["date_lo"]) - target).days))
+        return rows[:limit]
+
+    def events_of_kinds(
+        self, kinds: Iterable[str], since: str, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        kinds = list(kinds)
+        marks = ",".join("?" * len(kinds))
+        rows = self.conn.execute(
+            f"select * from docs where kind = 'event' and date_lo >= ? and event_kind in ({marks}) "
+            f"order by date_lo, id limit ?", (since, *kinds, limit))
+        return [dict(r) for r in rows]
 
     def titles(self, kind: str | None = None) -> list[dict[str, Any]]:
         sql = "select id, kind, title, date, event_kind from docs"

@@ -16,7 +16,8 @@ def db(tmp_path: Path) -> Path:
 
 
 def test_ask_prints_a_cited_answer(db, capsys):
-    code = main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask", "When did MINUSMA leave Kidal?"])
+    code = main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask",
+                 "When did MINUSMA leave Kidal?"])
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith("31 October 2023") and "https://minusma.unmissions.org" in out
@@ -66,3 +67,14 @@ def test_chat_session_over_a_pipe(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "8 December 2023" in done.stdout and "The withdrawal, step by step" in done.stdout
+
+
+def test_every_command_is_documented_in_the_readme():
+    import argparse
+
+    from bot.cli import _parser
+
+    readme = (ROOT / "README.md").read_text()
+    subparsers = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name in subparsers.choices:
+        assert f"python -m bot {name}" in readme, name

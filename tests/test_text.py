@@ -36,5 +36,5 @@ def test_name_like_words_are_capitalised_or_upper_case_words_after_the_first():
 def test_folding_never_crashes_and_yields_plain_ascii_words(text):
     folded = fold(text)
     assert folded == folded.strip()
-    assert all(ch.isalnum() and ch.isascii() or ch == " " for ch in folded)
+    assert all((ch.isalnum() and ch.isascii()) or ch == " " for ch in folded)
     terms(text, AliasMap())

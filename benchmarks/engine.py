@@ -1,0 +1,117 @@
+"""Answer-engine benchmark: accuracy per category, latency and build time, printed as tables.
+
+    python -m benchmarks.engine            # real base and 100,000 synthetic events
+    python -m benchmarks.engine --sizes 10000 100000 --repeat 5
+
+Targets (README): p99 < 5 ms on the real base, < 50 ms at 100,000 events; build < 1 s (real).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.synthetic import synthetic_knowledge, synthetic_questions
+from bot.engine import Engine
+from bot.evaluation import CATEGORIES, accuracy, evaluate, load_questions
+from bot.index import build_index
+from bot.knowledge import KnowledgeBase, load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def timed(ask: Callable[[str], object], questions: list[str], repeat: int) -> list[float]:
+    for question in questions[:20]:  # warm caches: the first queries pay for page loads
+        ask(question)
+    samples = []
+    for _ in range(repeat):
+        for question in questions:
+            started = time.perf_counter()
+            ask(question)
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def build(kb: KnowledgeBase, folder: Path, runs: int) -> tuple[Path, float]:
+    path = folder / "index.sqlite"
+    seconds = [build_index(kb, path).seconds for _ in range(runs)]
+    return path, statistics.median(seconds)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+            for r in rows]
+    return "\n".join([line, rule, *body])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--repeat", type=int, default=10, help="passes over the question set")
+    args = parser.parse_args()
+
+    real = load_knowledge(ROOT / "knowledge")
+    questions = load_questions(ROOT / "tests" / "questions.toml")
+    texts = [q.text for q in questions]
+    print(f"# Answer engine benchmark ({platform.python_implementation()} "
+          f"{platform.python_version()}, {platform.machine()})\n")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path, build_s = build(real, Path(tmp), runs=5)
+        engine = Engine(path)
+        outcomes = evaluate(engine.ask, questions)
+        scores = accuracy(outcomes)
+        wrong = sum(o.answered and not o.passed for o in outcomes
+                    if o.question.category != "offtopic")
+        print("## Accuracy on tests/questions.toml\n")
+        rows = [[c, f"{scores[c][0]}/{scores[c][1]}", f"{scores[c][0] / scores[c][1]:.1%}"]
+                for c in (*CATEGORIES, "in scope", "all") if c in scores]
+        rows.append(["wrong answers", str(wrong), "(answered with a wrong fact)"])
+        print(table(["category", "passed", "accuracy"], rows))
+        latencies = timed(engine.ask, texts, args.repeat)
+        engine.close()
+        size_rows = [[
+            "real", f"{len(real.events):,}", f"{build_s * 1000:.0f} ms",
+            f"{path.stat().st_size / 1e6:.1f} MB", f"{len(latencies):,}",
+            f"{percentile(latencies, 50):.2f}", f"{percentile(latencies, 99):.2f}",
+            f"{rss_mb():.0f} MB",
+        ]]
+
+    for size in args.sizes:
+        kb = synthetic_knowledge(real, size)
+        with tempfile.TemporaryDirectory() as tmp:
+            path, build_s = build(kb, Path(tmp), runs=1)
+            engine = Engine(path)
+            mixed = texts + synthetic_questions(kb, len(texts))
+            latencies = timed(engine.ask, mixed, max(1, args.repeat // 5))
+            engine.close()
+            size_rows.append([
+                "synthetic", f"{size:,}", f"{build_s:.1f} s", f"{path.stat().st_size / 1e6:.0f} MB",
+                f"{len(latencies):,}", f"{percentile(latencies, 50):.2f}",
+                f"{percentile(latencies, 99):.2f}", f"{rss_mb():.0f} MB",
+            ])
+    print("\n## Latency per question and index build\n")
+    print(table(["base", "events", "build", "index", "questions", "p50 ms", "p99 ms",
+                 "peak RSS"], size_rows))
+
+
+if __name__ == "__main__":
+    main()
