@@ -9,7 +9,6 @@ about something we do not know cannot reach a confident score through its common
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import sqlite3
 from collections.abc import Iterable
@@ -237,18 +236,16 @@ class Searcher:
         )
         return [row[0] for row in rows]
 
-    def _faq_candidates(self, text: str, limit: int) -> dict[str, float]:
+    def _faq_candidates(self, text: str, limit: int) -> list[str]:
+        """FAQ entries with a phrasing close to the question, whatever FTS recalled."""
         if not text or not self.faq_questions:
-            return {}
-        best: dict[str, float] = {}
+            return []
         choices = {i: q for i, (_, q) in self.faq_questions.items()}
-        for _, score, key in process.extract(
+        found = process.extract(
             text, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
             limit=limit * 3, score_cutoff=40,
-        ):
-            faq_id = self.faq_questions[key][0]
-            best[faq_id] = max(best.get(faq_id, 0.0), score / 100)
-        return best
+        )
+        return list(dict.fromkeys(self.faq_questions[key][0] for _, _, key in found))
 
     def docs(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         ids = list(dict.fromkeys(ids))
@@ -338,8 +335,7 @@ class Searcher:
     def lookup(self, query: Query, limit: int = 10, recall: int = 60) -> list[Scored]:
         words = [t.text for t in query.terms if t.known]
         candidates = self._fts_candidates(words, recall)
-        faq_hints = self._faq_candidates(" ".join(query.texts), 5)
-        docs = self.docs([*candidates, *faq_hints])
+        docs = self.docs([*candidates, *self._faq_candidates(" ".join(query.texts), 5)])
         scored = [self.score(query, doc) for doc in docs]
         scored.sort(key=lambda s: (-s.score, s.doc["date_lo"] or "", s.id))
         return scored[:limit]
@@ -417,6 +413,3 @@ class Searcher:
 
     def meta(self) -> dict[str, str]:
         return dict(self.conn.execute("select key, value from meta"))
-
-    def places_of(self, doc: dict[str, Any]) -> list[str]:
-        return list(json.loads(doc["places"]))
