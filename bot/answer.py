@@ -7,6 +7,7 @@ never exceeds Telegram's 4096 characters; the plain form is for the console.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -171,6 +172,50 @@ def render_html(answer: Answer, limit: int = TELEGRAM_LIMIT) -> str:
     if len(text) > limit:
         text = _fit_single(answer, items[0], more, limit)
     return text
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Cut rendered HTML into messages of at most `limit` characters at paragraph boundaries.
+
+    Every line the renderers write closes the tags it opens, so cutting between paragraphs,
+    or between lines of an overlong paragraph, always leaves well-formed HTML.
+    """
+    parts: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        pieces = [paragraph] if len(paragraph) <= limit else _lines_within(paragraph, limit)
+        for piece in pieces:
+            joined = f"{current}\n\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+def _lines_within(paragraph: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for line in paragraph.split("\n"):
+        if len(line) > limit:  # a single line longer than a message: only plain text gets here
+            line = _e(_cut(html.unescape(re.sub(r"<[^>]+>", "", line)), limit))
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) <= limit:
+            current = joined
+        else:
+            chunks.append(current)
+            current = line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def render_html_parts(answer: Answer, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """The whole answer (every item), as as many messages as it takes."""
+    return split_message(_html(answer, list(answer.items), answer.more), limit)
 
 
 def _fit_single(answer: Answer, item: Item, more: int, limit: int) -> str:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from bot.answer import render_html, render_plain
-from bot.config import ConfigError, load_config
+from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, open_engine
 from bot.index import build_index, knowledge_fingerprint
 from bot.knowledge import KnowledgeError, check_knowledge
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--confidence", action="store_true", help="show the confidence score")
     sub.add_parser("check", help="validate the knowledge files; exit 1 on any problem")
     sub.add_parser("build", help="validate and (re)build the search index")
+    sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
     return parser
 
 
@@ -79,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Built {stats.path} in {stats.seconds * 1000:.0f} ms: {counts}.")
         return EXIT_OK
 
+    if command == "run":
+        return _run(config, knowledge_dir, db_path)
+
     try:
         engine = open_engine(knowledge_dir, db_path)
     except KnowledgeError as exc:
@@ -90,6 +95,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _chat(engine)
     finally:
         engine.close()
+
+
+def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
+    if not config.telegram_token:
+        print("error: TELEGRAM_BOT_TOKEN is not set (see .env.example); "
+              "`python -m bot chat` needs no token", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=logging.INFO)
+    # Imported here so that the console commands never load python-telegram-bot.
+    from bot.telegram_app import run
+
+    try:
+        run(replace(config, knowledge_dir=knowledge_dir, db_path=db_path))
+    except KnowledgeError as exc:
+        _print_problems(exc.problems)
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _ask(engine: Engine, question: str, args: argparse.Namespace) -> int:

@@ -74,3 +74,23 @@ def test_escaping_heavy_text_still_fits(context):
     text = render_html(answer_with(context))
     assert_telegram_safe(text)
     assert html.unescape(text)
+
+
+def test_split_message_cuts_at_paragraphs_into_valid_messages():
+    answer = answer_with("y" * 300, n_items=60)
+    from bot.answer import render_html_parts
+
+    parts = render_html_parts(answer)
+    assert len(parts) > 1
+    for part in parts:
+        assert_telegram_safe(part)
+    assert sum(p.count("• <b>") for p in parts) == 60
+
+
+@given(st.lists(st.text(max_size=5000), min_size=1, max_size=5))
+def test_split_message_never_exceeds_the_limit(paragraphs):
+    from bot.answer import split_message
+
+    text = "\n\n".join(html.escape(p, quote=False) for p in paragraphs)
+    for part in split_message(text):
+        assert 0 < len(part) <= TELEGRAM_LIMIT

@@ -1,0 +1,381 @@
+"""A local imitation of the Telegram Bot API on 127.0.0.1, for end-to-end tests and benchmarks.
+
+It speaks real HTTP to the real python-telegram-bot and is strict where Telegram is strict:
+HTML parse mode (allowed tags, nesting, entities), 1-4096 characters after parsing, at most 50
+inline results, 64-byte callback data and result ids, 400 errors with Telegram's wording. Faults
+(429 with retry_after, 5xx) can be injected per method. Updates are queued by the test and served
+to getUpdates with Telegram's offset semantics (an offset confirms every update below it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123456:TEST-token-never-logged"
+BOT_ID = 123456
+BOT_USERNAME = "minusma_test_bot"
+TEXT_LIMIT = 4096
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                "tg-spoiler", "span", "blockquote", "tg-emoji"}
+JSON_FIELDS = {"reply_markup", "results", "entities", "link_preview_options", "reply_parameters",
+               "allowed_updates", "button", "commands"}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+class _TelegramHTML(HTMLParser):
+    """Parses text the way Telegram's HTML mode does, raising on what Telegram rejects."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise ValueError(f"Unsupported start tag \"{tag}\"")
+        if tag == "a" and not any(k == "href" for k, _ in attrs):
+            raise ValueError("Can't find end of the URL")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise ValueError(f"Can't find end tag corresponding to start tag \"{tag}\"")
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data or ">" in data:
+            raise ValueError("Unexpected end of name token")
+        self.text.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        entities = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+        if name not in entities:
+            raise ValueError(f"Unsupported entity \"{name}\"")
+        self.text.append(entities[name])
+
+    def handle_charref(self, name: str) -> None:
+        self.text.append(chr(int(name[1:], 16) if name.startswith("x") else int(name)))
+
+
+def parse_html(text: str) -> str:
+    """The plain text Telegram would show, or ApiError 400 as Telegram words it."""
+    if "&" in text:
+        # Telegram rejects a bare '&' that does not start an entity.
+        if re.search(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
+            raise ApiError(400, "Bad Request: can't parse entities: Unsupported entity")
+    parser = _TelegramHTML()
+    try:
+        parser.feed(text)
+        parser.close()
+    except ValueError as exc:
+        raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+    if parser.stack:
+        raise ApiError(400, "Bad Request: can't parse entities: Can't find end tag "
+                            f"corresponding to start tag \"{parser.stack[-1]}\"")
+    return "".join(parser.text)
+
+
+def check_text(text: str | None, parse_mode: str | None) -> str:
+    if text is None:
+        raise ApiError(400, "Bad Request: message text is empty")
+    shown = parse_html(text) if (parse_mode or "").upper() == "HTML" else text
+    if not shown.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(shown.encode("utf-16-le")) // 2 > TEXT_LIMIT:
+        raise ApiError(400, "Bad Request: message is too long")
+    return shown
+
+
+def check_keyboard(markup: dict[str, Any] | None) -> None:
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if not button.get("text"):
+                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+
+
+@dataclass
+class Sent:
+    """A message the bot sent, as Telegram stored it."""
+
+    message_id: int
+    chat_id: int
+    text: str
+    shown: str
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    reply_to: int | None
+    at: float
+
+
+@dataclass
+class FakeTelegram:
+    token: str = TOKEN
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    inline_answers: list[dict[str, Any]] = field(default_factory=list)
+    callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    confirmed: int = 0  # every update id up to this one has been confirmed by an offset
+    pushed_at: dict[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._faults: dict[str, deque[tuple[int, int | None]]] = defaultdict(deque)
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._server: ThreadingHTTPServer | None = None
+        self._closing = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                fake._serve(self)
+
+            def do_GET(self) -> None:
+                fake._serve(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def stop(self) -> None:
+        with self._lock:
+            self._closing = True
+            self._lock.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # --- what tests do ------------------------------------------------------------------------
+
+    def fail_next(self, method: str, status: int, times: int = 1,
+                  retry_after: int | None = None) -> None:
+        """Answer the next `times` calls of `method` with an error (429 needs retry_after)."""
+        with self._lock:
+            self._faults[method].extend([(status, retry_after)] * times)
+
+    def push(self, payload: dict[str, Any]) -> int:
+        with self._lock:
+            update_id = next(self._update_ids)
+            self.updates.append({"update_id": update_id, **payload})
+            self.pushed_at[update_id] = time.perf_counter()
+            self._lock.notify_all()
+            return update_id
+
+    def message(self, text: str, *, chat_id: int = 1001, user_id: int = 501,
+                chat_type: str = "private", entities: list[dict[str, Any]] | None = None,
+                reply_to: Sent | None = None) -> int:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = f"User{user_id}"
+        else:
+            chat["title"] = f"Group {chat_id}"
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+            "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(command.encode("utf-16-le")) // 2}]
+        if entities:
+            message["entities"] = message.get("entities", []) + entities
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to.message_id, "date": int(time.time()), "chat": chat,
+                "from": self._bot_user(), "text": reply_to.shown,
+            }
+        return self.push({"message": message})
+
+    def mention(self, text_before: str = "", text_after: str = "", **kwargs: Any) -> int:
+        """A group message mentioning the bot by @username."""
+        handle = f"@{BOT_USERNAME}"
+        text = f"{text_before}{handle}{text_after}"
+        offset = len(text_before.encode("utf-16-le")) // 2
+        entity = {"type": "mention", "offset": offset, "length": len(handle)}
+        return self.message(text, chat_type=kwargs.pop("chat_type", "supergroup"),
+                            entities=[entity], **kwargs)
+
+    def inline(self, query: str, user_id: int = 501) -> int:
+        return self.push({"inline_query": {
+            "id": f"iq{next(self._message_ids)}", "query": query, "offset": "",
+            "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+        }})
+
+    def press(self, button_data: str, on: Sent, user_id: int = 501) -> int:
+        return self.push({"callback_query": {
+            "id": f"cb{next(self._message_ids)}", "chat_instance": "ci", "data": button_data,
+            "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+            "message": {"message_id": on.message_id, "date": int(time.time()),
+                        "chat": {"id": on.chat_id, "type": "private", "first_name": "U"},
+                        "from": self._bot_user(), "text": on.shown},
+        }})
+
+    def to_chat(self, chat_id: int) -> list[Sent]:
+        with self._lock:
+            return [m for m in self.sent if m.chat_id == chat_id]
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not do what was expected in time")
+            await asyncio.sleep(0.01)
+
+    # --- the API ------------------------------------------------------------------------------
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "MINUSMA facts",
+                "username": BOT_USERNAME, "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": True}
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        prefix = f"/bot{self.token}/"
+        if not request.path.startswith(prefix):
+            self._reply(request, 404, {"ok": False, "error_code": 404,
+                                       "description": "Not Found"})
+            return
+        method = request.path[len(prefix):]
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length).decode() if length else ""
+        params = self._params(request.headers.get("Content-Type", ""), body)
+        with self._lock:
+            self.calls.append(method)
+            fault = self._faults[method].popleft() if self._faults[method] else None
+        if fault is not None:
+            status, retry_after = fault
+            payload: dict[str, Any] = {"ok": False, "error_code": status,
+                                       "description": "Injected failure"}
+            if retry_after is not None:
+                payload["description"] = f"Too Many Requests: retry after {retry_after}"
+                payload["parameters"] = {"retry_after": retry_after}
+            self._reply(request, status, payload)
+            return
+        try:
+            result = getattr(self, f"_api_{method}", self._unknown)(params)
+        except ApiError as exc:
+            with self._lock:
+                self.rejected.append((method, exc.description))
+            error = {"ok": False, "error_code": exc.code, "description": exc.description}
+            self._reply(request, exc.code, error)
+            return
+        self._reply(request, 200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _params(content_type: str, body: str) -> dict[str, Any]:
+        if not body:
+            return {}
+        if "json" in content_type:
+            loaded: dict[str, Any] = json.loads(body)
+            return loaded
+        params: dict[str, Any] = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        for key in JSON_FIELDS & params.keys():
+            params[key] = json.loads(params[key])
+        return params
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a test stopping the bot mid long-poll)
+
+    def _unknown(self, params: dict[str, Any]) -> Any:
+        raise ApiError(404, "Not Found: method not found")
+
+    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._bot_user()
+
+    def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)  # short polls keep tests quick
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if offset:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                self.confirmed = max(self.confirmed, offset - 1)
+            while not self.updates and not self._closing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._lock.wait(remaining)
+            return list(self.updates[:limit])
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = params.get("text")
+        shown = check_text(text, params.get("parse_mode"))
+        markup = params.get("reply_markup")
+        check_keyboard(markup)
+        chat_id = int(params["chat_id"])
+        reply = params.get("reply_parameters") or {}
+        with self._lock:
+            sent = Sent(next(self._message_ids), chat_id, str(text), shown,
+                        params.get("parse_mode"), markup, reply.get("message_id"),
+                        time.perf_counter())
+            self.sent.append(sent)
+        return {"message_id": sent.message_id, "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
+                         "first_name": "U", "title": "G"},
+                "from": self._bot_user(), "text": shown}
+
+    def _api_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [r.get("id", "") for r in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            check_text(content.get("message_text"), content.get("parse_mode"))
+            check_keyboard(result.get("reply_markup"))
+        with self._lock:
+            self.inline_answers.append(params)
+        return True
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.callback_answers.append(params)
+        return True

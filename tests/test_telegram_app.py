@@ -1,0 +1,288 @@
+"""End to end: the real bot (real python-telegram-bot, real HTTP) against the local imitation."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Config
+from bot.telegram_app import RetryingRateLimiter, build_application
+from tests.conftest import KNOWLEDGE
+from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, parse_html
+
+ADMIN = 42
+
+
+@pytest.fixture
+def fake() -> FakeTelegram:
+    server = FakeTelegram()
+    server.base_url = server.start()  # type: ignore[attr-defined]
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    """A copy of the real knowledge that a test may break."""
+    return Path(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge"))
+
+
+def fast_limiter() -> RetryingRateLimiter:
+    # Telegram's limits would make a 500-message test take 17 s; retries stay on, with short
+    # pauses. Production uses the defaults (see test_production_limiter_keeps_telegram_limits).
+    return RetryingRateLimiter(overall_max_rate=2000, group_max_rate=2000, max_retries=5,
+                               backoff=0.05)
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeTelegram, knowledge: Path, tmp_path: Path) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    config = Config(knowledge, tmp_path / "index.sqlite", TOKEN,
+                    fake.base_url, frozenset({ADMIN}))  # type: ignore[attr-defined]
+    app = build_application(config, rate_limiter=fast_limiter())
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1,
+                                    allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram, knowledge: Path, tmp_path: Path) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    async with running_bot(fake, knowledge, tmp_path) as app:
+        yield app
+    assert fake.rejected == []  # nothing the bot sent was refused by "Telegram"
+
+
+# --- private chats ------------------------------------------------------------------------------
+
+
+async def test_private_question_gets_a_cited_answer(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.message("When did MINUSMA leave Kidal?", chat_id=7)
+    await fake.wait_for(lambda: fake.to_chat(7))
+    reply = fake.to_chat(7)[0]
+    assert reply.parse_mode == "HTML"
+    assert reply.shown.startswith("31 October 2023")
+    assert 'href="https://minusma.unmissions.org/en/minusma-closes-its-camp-kidal' in reply.text
+    assert "Sources differ" in reply.shown
+
+
+@pytest.mark.parametrize("command", ["/start", "/help"])
+async def test_start_and_help_explain_with_examples(fake: FakeTelegram, bot: Application, command: str) -> None:  # type: ignore[type-arg]
+    fake.message(command, chat_id=8)
+    await fake.wait_for(lambda: fake.to_chat(8))
+    reply = fake.to_chat(8)[0]
+    assert "When did MINUSMA leave Kidal?" in reply.shown
+    assert reply.reply_markup and reply.reply_markup["inline_keyboard"]
+
+
+async def test_ask_command_and_empty_ask(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.message("/ask quand le camp d'Ansongo a-t-il fermé ?", chat_id=9)
+    fake.message("/ask", chat_id=10)
+    await fake.wait_for(lambda: fake.to_chat(9) and fake.to_chat(10))
+    assert fake.to_chat(9)[0].shown.startswith("18 November 2023")
+    assert "Write your question after /ask" in fake.to_chat(10)[0].shown
+
+
+async def test_sources_and_timeline_are_split_into_valid_messages(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.message("/sources", chat_id=11)
+    fake.message("/timeline", chat_id=12)
+    def bullets() -> int:
+        return sum(m.shown.count("•") for m in fake.to_chat(11))
+
+    await fake.wait_for(lambda: bullets() >= 100 and fake.to_chat(12), timeout=15)
+    assert len(fake.to_chat(11)) >= 2 and "100 sources" in fake.to_chat(11)[0].shown
+    assert bullets() == 100
+    timeline = "\n".join(m.shown for m in fake.to_chat(12))
+    steps = ["Ogossagou temporary base handed over", "MINUSMA leaves Kidal",
+             "Timbuktu camp handed over"]
+    assert [timeline.index(s) for s in steps] == sorted(timeline.index(s) for s in steps)
+
+
+async def test_unsure_answer_offers_topic_buttons_that_answer(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.message("what about the trucks stuck somewhere", chat_id=13)
+    await fake.wait_for(lambda: fake.to_chat(13))
+    first = fake.to_chat(13)[0]
+    assert "don't know" in first.shown
+    buttons = [b for row in first.reply_markup["inline_keyboard"] for b in row]  # type: ignore[index]
+    assert buttons and all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    fake.press(buttons[0]["callback_data"], on=first)
+    await fake.wait_for(lambda: len(fake.to_chat(13)) == 2 and fake.callback_answers)
+    assert "Sources" in fake.to_chat(13)[1].shown
+
+
+async def test_stale_button_gets_an_alert_not_an_error(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.message("/start", chat_id=14)
+    await fake.wait_for(lambda: fake.to_chat(14))
+    fake.press("t:no-such-entry", on=fake.to_chat(14)[0])
+    await fake.wait_for(lambda: fake.callback_answers)
+    assert fake.callback_answers[0]["show_alert"] in (True, "true", "True")
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+
+async def test_group_answers_only_when_addressed(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    group = -100
+    fake.message("hello everyone, when did Kidal close?", chat_id=group, chat_type="supergroup")
+    fake.message("/ask@other_bot kidal", chat_id=group, chat_type="supergroup")
+    fake.message(f"/ask@{BOT_USERNAME} sevare", chat_id=group, chat_type="supergroup")
+    fake.message("/ask ansongo", chat_id=group, chat_type="supergroup")
+    fake.mention("", " when did MINUSMA leave Tessalit?", chat_id=group)
+    await fake.wait_for(lambda: len(fake.to_chat(group)) == 3)
+    answers = sorted(m.shown.split(":")[0] for m in fake.to_chat(group))
+    assert answers == ["18 November 2023", "21 October 2023", "8 December 2023"]
+    assert all(m.reply_to for m in fake.to_chat(group))  # quoted, so the thread stays readable
+    fake.message("and Goundam?", chat_id=group, chat_type="supergroup",
+                 reply_to=fake.to_chat(group)[0])
+    await fake.wait_for(lambda: len(fake.to_chat(group)) == 4)
+    assert fake.to_chat(group)[3].shown.startswith("16 August 2023")
+    fake.message("one more unrelated line", chat_id=group, chat_type="supergroup")
+    fake.message("/start@other_bot", chat_id=group, chat_type="supergroup")
+    marker = fake.message("/ask@" + BOT_USERNAME + " goundam", chat_id=group, chat_type="supergroup")
+    await fake.wait_for(lambda: len(fake.to_chat(group)) == 5 and fake.confirmed >= marker - 1)
+    assert len(fake.to_chat(group)) == 5  # the chatter in between got no reply
+
+
+# --- inline queries -----------------------------------------------------------------------------
+
+
+async def test_inline_query_returns_cited_articles(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.inline("kidal")
+    fake.inline("")
+    fake.inline("capital of peru")
+    await fake.wait_for(lambda: len(fake.inline_answers) == 3)
+    by_query = {len(a["results"]): a for a in fake.inline_answers}
+    answers = fake.inline_answers
+    kidal = next(a for a in answers if a["results"] and "Kidal" in a["results"][0]["title"])
+    assert 1 <= len(kidal["results"]) <= 10
+    text = kidal["results"][0]["input_message_content"]["message_text"]
+    assert "31 October 2023" in parse_html(text) and "Sources" in parse_html(text)
+    empty = [a for a in answers if not a["results"]]
+    assert len(empty) == 1 and "No match" in empty[0]["button"]["text"]
+    assert any(len(a["results"]) >= 3 for a in answers if a is not kidal)  # featured topics
+    del by_query
+
+
+# --- admin reload -------------------------------------------------------------------------------
+
+
+async def test_admin_reload_swaps_in_new_knowledge(fake: FakeTelegram, bot: Application, knowledge: Path) -> None:  # type: ignore[type-arg]
+    (knowledge / "extra.toml").write_text(
+        '[[event]]\nid = "test-extra"\ndate = 2023-12-30\ntitle = "Zanzibarville camp closes"\n'
+        'summary = "A test entry."\nkind = "camp-closure"\nplaces = ["Zanzibarville"]\n'
+        'sources = ["pr-sevare"]\n'
+    )
+    fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
+    await fake.wait_for(lambda: fake.to_chat(ADMIN))
+    assert "Reloaded" in fake.to_chat(ADMIN)[0].shown and "99 events" in fake.to_chat(ADMIN)[0].shown
+    fake.message("zanzibarville", chat_id=15)
+    await fake.wait_for(lambda: fake.to_chat(15))
+    assert fake.to_chat(15)[0].shown.startswith("30 December 2023: Zanzibarville")
+
+
+async def test_stranger_cannot_reload(fake: FakeTelegram, bot: Application, knowledge: Path) -> None:  # type: ignore[type-arg]
+    (knowledge / "broken.toml").write_text("this is not toml")
+    fake.message("/reload", chat_id=16, user_id=16)
+    await fake.wait_for(lambda: fake.to_chat(16))
+    assert "only the bot's curators" in fake.to_chat(16)[0].shown
+
+
+async def test_broken_reload_names_file_and_line_and_keeps_serving(fake: FakeTelegram, bot: Application, knowledge: Path) -> None:  # type: ignore[type-arg]
+    (knowledge / "broken.toml").write_text('[[event]]\nid = "x"\ndate = "2023-13-01"\n')
+    fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
+    await fake.wait_for(lambda: fake.to_chat(ADMIN))
+    reply = fake.to_chat(ADMIN)[0].shown
+    assert "Reload failed" in reply and "still serving the previous knowledge" in reply
+    assert "broken.toml:3: event 'x': date: '2023-13-01' has no such month" in reply
+    fake.message("When did MINUSMA leave Kidal?", chat_id=17)
+    await fake.wait_for(lambda: fake.to_chat(17))
+    assert fake.to_chat(17)[0].shown.startswith("31 October 2023")
+
+
+# --- hostile text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>kidal</b> <script>alert(1)</script> & <a href='x'>",
+        "*kidal* _ansongo_ `code` [link](http://x) ~~x~~ ||spoiler||",
+        "kidal " * 1700,  # about 10 KB
+        "🙂🇲🇱 kidal 💥" * 50,
+        "Ki\u200bdal\u200d \u2060sev\ufeffare",
+        "متى غادرت البعثة كيدال؟ \u202ekidal\u202c",
+        "&amp; &lt; &#0; &#xFFFFFF; &bogus;",
+        "\u0000\u0001 kidal \x7f",
+    ],
+)
+async def test_hostile_text_gets_a_valid_reply(fake: FakeTelegram, bot: Application, text: str) -> None:  # type: ignore[type-arg]
+    fake.message(text, chat_id=18)
+    await fake.wait_for(lambda: fake.to_chat(18))
+    assert fake.to_chat(18)[0].shown.strip()
+
+
+# --- reliability --------------------------------------------------------------------------------
+
+
+async def test_429_and_5xx_are_retried_so_no_reply_is_lost(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    fake.fail_next("sendMessage", 500, times=2)
+    fake.fail_next("sendMessage", 502)
+    fake.message("sevare", chat_id=19)
+    await fake.wait_for(lambda: fake.to_chat(19), timeout=15)
+    assert len(fake.to_chat(19)) == 1 and fake.calls.count("sendMessage") == 5
+
+
+async def test_polling_survives_get_updates_failures(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    fake.fail_next("getUpdates", 502, times=2)
+    fake.fail_next("getUpdates", 500)
+    fake.message("ansongo", chat_id=20)
+    await fake.wait_for(lambda: fake.to_chat(20), timeout=20)
+    assert fake.to_chat(20)[0].shown.startswith("18 November 2023")
+
+
+async def test_a_failing_update_is_logged_and_others_still_answered(fake: FakeTelegram, bot: Application, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[type-arg]
+    fake.fail_next("sendMessage", 400)  # "Telegram" refuses one reply: not retried, but logged
+    chats = {fake.message("kidal", chat_id=21): 21, fake.message("ansongo", chat_id=22): 22}
+
+    def failed() -> list[int]:
+        return [u for u in chats if any(f"update {u} failed" in r.getMessage()
+                                        for r in caplog.records)]
+
+    await fake.wait_for(lambda: len(fake.sent) == 1 and len(failed()) == 1)
+    assert fake.sent[0].chat_id != chats[failed()[0]]
+    assert fake.calls.count("sendMessage") == 2
+
+
+async def test_burst_of_500_questions_from_100_chats(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+    questions = ["kidal", "sevare", "When did MINUSMA end?", "ansongo", "what happened in 2014"]
+    for chat in range(2000, 2100):
+        for question in questions:
+            fake.message(question, chat_id=chat, user_id=chat)
+    await fake.wait_for(lambda: len(fake.sent) >= 500, timeout=60)
+    per_chat = Counter(m.chat_id for m in fake.sent)
+    assert len(per_chat) == 100 and set(per_chat.values()) == {5}
+    assert len(fake.sent) == 500
+
+
+def test_production_limiter_keeps_telegram_limits(tmp_path: Path) -> None:
+    config = Config(KNOWLEDGE, tmp_path / "i.sqlite", TOKEN, "http://127.0.0.1:9/bot", frozenset())
+    app = build_application(config)
+    limiter = app.bot.rate_limiter
+    assert isinstance(limiter, RetryingRateLimiter)
+    assert limiter._base_limiter is not None and limiter._base_limiter.max_rate == 30
+    assert limiter._group_max_rate == 20 and limiter._group_time_period == 60
+    app.bot_data["answers"].close()
