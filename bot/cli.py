@@ -1,4 +1,4 @@
-"""Command line: `python -m bot chat | ask | check | build`.
+"""Command line: `python -m bot [chat | ask | check | build | run]`.
 
 Domain errors (bad knowledge files, bad settings) become short messages and exit codes here;
 the library underneath only raises.
@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (default: $KNOWLEDGE_DIR)")
     parser.add_argument("--db", type=Path, help="index file (default: $BOT_DB_PATH)")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("chat", help="interactive console chat with the answer engine (the default)")
+    sub.add_parser("chat", help="interactive console chat with the answer engine "
+                   "(the default without a token)")
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--html", action="store_true", help="print the Telegram HTML form")
@@ -61,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     knowledge_dir = args.knowledge or config.knowledge_dir
     db_path = args.db or config.db_path
-    command = args.command or "chat"
+    # With no command: the Telegram bot when a token is configured, else the console chat.
+    command = args.command or ("run" if config.telegram_token else "chat")
 
     if command == "check":
         kb, problems = check_knowledge(knowledge_dir)

@@ -76,10 +76,9 @@ class _TelegramHTML(HTMLParser):
 
 def parse_html(text: str) -> str:
     """The plain text Telegram would show, or ApiError 400 as Telegram words it."""
-    if "&" in text:
-        # Telegram rejects a bare '&' that does not start an entity.
-        if re.search(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
-            raise ApiError(400, "Bad Request: can't parse entities: Unsupported entity")
+    # Telegram rejects a bare '&' that does not start an entity.
+    if "&" in text and re.search(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
+        raise ApiError(400, "Bad Request: can't parse entities: Unsupported entity")
     parser = _TelegramHTML()
     try:
         parser.feed(text)
@@ -110,7 +109,8 @@ def check_keyboard(markup: dict[str, Any] | None) -> None:
             if data is not None and not 1 <= len(data.encode()) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
             if not button.get("text"):
-                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline "
+                                    "keyboard")
 
 
 @dataclass
@@ -138,6 +138,7 @@ class FakeTelegram:
     calls: list[str] = field(default_factory=list)
     confirmed: int = 0  # every update id up to this one has been confirmed by an offset
     pushed_at: dict[int, float] = field(default_factory=dict)
+    base_url: str = ""  # set by start(): what the bot uses as TELEGRAM_API_BASE_URL
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -162,10 +163,14 @@ class FakeTelegram:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # a burst of replies opens many connections at once
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+        return self.base_url
 
     def stop(self) -> None:
         with self._lock:
@@ -298,7 +303,8 @@ class FakeTelegram:
         if "json" in content_type:
             loaded: dict[str, Any] = json.loads(body)
             return loaded
-        params: dict[str, Any] = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        form = parse_qs(body, keep_blank_values=True)
+        params: dict[str, Any] = {k: v[0] for k, v in form.items()}
         for key in JSON_FIELDS & params.keys():
             params[key] = json.loads(params[key])
         return params

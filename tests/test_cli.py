@@ -78,3 +78,12 @@ def test_every_command_is_documented_in_the_readme():
     subparsers = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
     for name in subparsers.choices:
         assert f"python -m bot {name}" in readme, name
+
+
+def test_bare_command_is_the_console_chat_without_a_token(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(BOT_DB_PATH=str(tmp_path / "i.sqlite"), KNOWLEDGE_DIR=str(KNOWLEDGE),
+               HOME=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "bot"], input="/quit\n", capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("MINUSMA facts bot:")

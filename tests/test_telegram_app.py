@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from telegram import Update
-from telegram.ext import Application
 
 from bot.config import Config
 from bot.telegram_app import RetryingRateLimiter, build_application
@@ -21,10 +19,10 @@ ADMIN = 42
 
 
 @pytest.fixture
-def fake() -> FakeTelegram:
+def fake():
     server = FakeTelegram()
-    server.base_url = server.start()  # type: ignore[attr-defined]
-    yield server  # type: ignore[misc]
+    server.start()
+    yield server
     server.stop()
 
 
@@ -42,9 +40,9 @@ def fast_limiter() -> RetryingRateLimiter:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeTelegram, knowledge: Path, tmp_path: Path) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    config = Config(knowledge, tmp_path / "index.sqlite", TOKEN,
-                    fake.base_url, frozenset({ADMIN}))  # type: ignore[attr-defined]
+async def running_bot(fake, knowledge, tmp_path):
+    config = Config(knowledge, tmp_path / "index.sqlite", TOKEN, fake.base_url,
+                    frozenset({ADMIN}))
     app = build_application(config, rate_limiter=fast_limiter())
     await app.initialize()
     assert app.updater is not None
@@ -60,7 +58,7 @@ async def running_bot(fake: FakeTelegram, knowledge: Path, tmp_path: Path) -> As
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, knowledge: Path, tmp_path: Path) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def bot(fake, knowledge, tmp_path):
     async with running_bot(fake, knowledge, tmp_path) as app:
         yield app
     assert fake.rejected == []  # nothing the bot sent was refused by "Telegram"
@@ -69,7 +67,7 @@ async def bot(fake: FakeTelegram, knowledge: Path, tmp_path: Path) -> AsyncItera
 # --- private chats ------------------------------------------------------------------------------
 
 
-async def test_private_question_gets_a_cited_answer(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_private_question_gets_a_cited_answer(fake, bot):
     fake.message("When did MINUSMA leave Kidal?", chat_id=7)
     await fake.wait_for(lambda: fake.to_chat(7))
     reply = fake.to_chat(7)[0]
@@ -80,7 +78,7 @@ async def test_private_question_gets_a_cited_answer(fake: FakeTelegram, bot: App
 
 
 @pytest.mark.parametrize("command", ["/start", "/help"])
-async def test_start_and_help_explain_with_examples(fake: FakeTelegram, bot: Application, command: str) -> None:  # type: ignore[type-arg]
+async def test_start_and_help_explain_with_examples(fake, bot, command):
     fake.message(command, chat_id=8)
     await fake.wait_for(lambda: fake.to_chat(8))
     reply = fake.to_chat(8)[0]
@@ -88,7 +86,7 @@ async def test_start_and_help_explain_with_examples(fake: FakeTelegram, bot: App
     assert reply.reply_markup and reply.reply_markup["inline_keyboard"]
 
 
-async def test_ask_command_and_empty_ask(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_ask_command_and_empty_ask(fake, bot):
     fake.message("/ask quand le camp d'Ansongo a-t-il fermé ?", chat_id=9)
     fake.message("/ask", chat_id=10)
     await fake.wait_for(lambda: fake.to_chat(9) and fake.to_chat(10))
@@ -96,7 +94,7 @@ async def test_ask_command_and_empty_ask(fake: FakeTelegram, bot: Application) -
     assert "Write your question after /ask" in fake.to_chat(10)[0].shown
 
 
-async def test_sources_and_timeline_are_split_into_valid_messages(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_sources_and_timeline_are_split_into_valid_messages(fake, bot):
     fake.message("/sources", chat_id=11)
     fake.message("/timeline", chat_id=12)
     def bullets() -> int:
@@ -111,19 +109,19 @@ async def test_sources_and_timeline_are_split_into_valid_messages(fake: FakeTele
     assert [timeline.index(s) for s in steps] == sorted(timeline.index(s) for s in steps)
 
 
-async def test_unsure_answer_offers_topic_buttons_that_answer(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_unsure_answer_offers_topic_buttons_that_answer(fake, bot):
     fake.message("what about the trucks stuck somewhere", chat_id=13)
     await fake.wait_for(lambda: fake.to_chat(13))
     first = fake.to_chat(13)[0]
     assert "don't know" in first.shown
-    buttons = [b for row in first.reply_markup["inline_keyboard"] for b in row]  # type: ignore[index]
+    buttons = [b for row in first.reply_markup["inline_keyboard"] for b in row]
     assert buttons and all(len(b["callback_data"].encode()) <= 64 for b in buttons)
     fake.press(buttons[0]["callback_data"], on=first)
     await fake.wait_for(lambda: len(fake.to_chat(13)) == 2 and fake.callback_answers)
     assert "Sources" in fake.to_chat(13)[1].shown
 
 
-async def test_stale_button_gets_an_alert_not_an_error(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_stale_button_gets_an_alert_not_an_error(fake, bot):
     fake.message("/start", chat_id=14)
     await fake.wait_for(lambda: fake.to_chat(14))
     fake.press("t:no-such-entry", on=fake.to_chat(14)[0])
@@ -134,7 +132,7 @@ async def test_stale_button_gets_an_alert_not_an_error(fake: FakeTelegram, bot: 
 # --- groups -------------------------------------------------------------------------------------
 
 
-async def test_group_answers_only_when_addressed(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_group_answers_only_when_addressed(fake, bot):
     group = -100
     fake.message("hello everyone, when did Kidal close?", chat_id=group, chat_type="supergroup")
     fake.message("/ask@other_bot kidal", chat_id=group, chat_type="supergroup")
@@ -151,7 +149,8 @@ async def test_group_answers_only_when_addressed(fake: FakeTelegram, bot: Applic
     assert fake.to_chat(group)[3].shown.startswith("16 August 2023")
     fake.message("one more unrelated line", chat_id=group, chat_type="supergroup")
     fake.message("/start@other_bot", chat_id=group, chat_type="supergroup")
-    marker = fake.message("/ask@" + BOT_USERNAME + " goundam", chat_id=group, chat_type="supergroup")
+    marker = fake.message(f"/ask@{BOT_USERNAME} goundam", chat_id=group,
+                          chat_type="supergroup")
     await fake.wait_for(lambda: len(fake.to_chat(group)) == 5 and fake.confirmed >= marker - 1)
     assert len(fake.to_chat(group)) == 5  # the chatter in between got no reply
 
@@ -159,12 +158,11 @@ async def test_group_answers_only_when_addressed(fake: FakeTelegram, bot: Applic
 # --- inline queries -----------------------------------------------------------------------------
 
 
-async def test_inline_query_returns_cited_articles(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_inline_query_returns_cited_articles(fake, bot):
     fake.inline("kidal")
     fake.inline("")
     fake.inline("capital of peru")
     await fake.wait_for(lambda: len(fake.inline_answers) == 3)
-    by_query = {len(a["results"]): a for a in fake.inline_answers}
     answers = fake.inline_answers
     kidal = next(a for a in answers if a["results"] and "Kidal" in a["results"][0]["title"])
     assert 1 <= len(kidal["results"]) <= 10
@@ -173,13 +171,12 @@ async def test_inline_query_returns_cited_articles(fake: FakeTelegram, bot: Appl
     empty = [a for a in answers if not a["results"]]
     assert len(empty) == 1 and "No match" in empty[0]["button"]["text"]
     assert any(len(a["results"]) >= 3 for a in answers if a is not kidal)  # featured topics
-    del by_query
 
 
 # --- admin reload -------------------------------------------------------------------------------
 
 
-async def test_admin_reload_swaps_in_new_knowledge(fake: FakeTelegram, bot: Application, knowledge: Path) -> None:  # type: ignore[type-arg]
+async def test_admin_reload_swaps_in_new_knowledge(fake, bot, knowledge):
     (knowledge / "extra.toml").write_text(
         '[[event]]\nid = "test-extra"\ndate = 2023-12-30\ntitle = "Zanzibarville camp closes"\n'
         'summary = "A test entry."\nkind = "camp-closure"\nplaces = ["Zanzibarville"]\n'
@@ -187,20 +184,21 @@ async def test_admin_reload_swaps_in_new_knowledge(fake: FakeTelegram, bot: Appl
     )
     fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
     await fake.wait_for(lambda: fake.to_chat(ADMIN))
-    assert "Reloaded" in fake.to_chat(ADMIN)[0].shown and "99 events" in fake.to_chat(ADMIN)[0].shown
+    reply = fake.to_chat(ADMIN)[0].shown
+    assert "Reloaded" in reply and "99 events" in reply
     fake.message("zanzibarville", chat_id=15)
     await fake.wait_for(lambda: fake.to_chat(15))
     assert fake.to_chat(15)[0].shown.startswith("30 December 2023: Zanzibarville")
 
 
-async def test_stranger_cannot_reload(fake: FakeTelegram, bot: Application, knowledge: Path) -> None:  # type: ignore[type-arg]
+async def test_stranger_cannot_reload(fake, bot, knowledge):
     (knowledge / "broken.toml").write_text("this is not toml")
     fake.message("/reload", chat_id=16, user_id=16)
     await fake.wait_for(lambda: fake.to_chat(16))
     assert "only the bot's curators" in fake.to_chat(16)[0].shown
 
 
-async def test_broken_reload_names_file_and_line_and_keeps_serving(fake: FakeTelegram, bot: Application, knowledge: Path) -> None:  # type: ignore[type-arg]
+async def test_broken_reload_names_file_and_line_and_keeps_serving(fake, bot, knowledge):
     (knowledge / "broken.toml").write_text('[[event]]\nid = "x"\ndate = "2023-13-01"\n')
     fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
     await fake.wait_for(lambda: fake.to_chat(ADMIN))
@@ -228,7 +226,7 @@ async def test_broken_reload_names_file_and_line_and_keeps_serving(fake: FakeTel
         "\u0000\u0001 kidal \x7f",
     ],
 )
-async def test_hostile_text_gets_a_valid_reply(fake: FakeTelegram, bot: Application, text: str) -> None:  # type: ignore[type-arg]
+async def test_hostile_text_gets_a_valid_reply(fake, bot, text):
     fake.message(text, chat_id=18)
     await fake.wait_for(lambda: fake.to_chat(18))
     assert fake.to_chat(18)[0].shown.strip()
@@ -237,7 +235,7 @@ async def test_hostile_text_gets_a_valid_reply(fake: FakeTelegram, bot: Applicat
 # --- reliability --------------------------------------------------------------------------------
 
 
-async def test_429_and_5xx_are_retried_so_no_reply_is_lost(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_429_and_5xx_are_retried_so_no_reply_is_lost(fake, bot):
     fake.fail_next("sendMessage", 429, retry_after=1)
     fake.fail_next("sendMessage", 500, times=2)
     fake.fail_next("sendMessage", 502)
@@ -246,7 +244,7 @@ async def test_429_and_5xx_are_retried_so_no_reply_is_lost(fake: FakeTelegram, b
     assert len(fake.to_chat(19)) == 1 and fake.calls.count("sendMessage") == 5
 
 
-async def test_polling_survives_get_updates_failures(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_polling_survives_get_updates_failures(fake, bot):
     fake.fail_next("getUpdates", 502, times=2)
     fake.fail_next("getUpdates", 500)
     fake.message("ansongo", chat_id=20)
@@ -254,7 +252,7 @@ async def test_polling_survives_get_updates_failures(fake: FakeTelegram, bot: Ap
     assert fake.to_chat(20)[0].shown.startswith("18 November 2023")
 
 
-async def test_a_failing_update_is_logged_and_others_still_answered(fake: FakeTelegram, bot: Application, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[type-arg]
+async def test_a_failing_update_is_logged_and_others_still_answered(fake, bot, caplog):
     fake.fail_next("sendMessage", 400)  # "Telegram" refuses one reply: not retried, but logged
     chats = {fake.message("kidal", chat_id=21): 21, fake.message("ansongo", chat_id=22): 22}
 
@@ -267,7 +265,7 @@ async def test_a_failing_update_is_logged_and_others_still_answered(fake: FakeTe
     assert fake.calls.count("sendMessage") == 2
 
 
-async def test_burst_of_500_questions_from_100_chats(fake: FakeTelegram, bot: Application) -> None:  # type: ignore[type-arg]
+async def test_burst_of_500_questions_from_100_chats(fake, bot):
     questions = ["kidal", "sevare", "When did MINUSMA end?", "ansongo", "what happened in 2014"]
     for chat in range(2000, 2100):
         for question in questions:
