@@ -180,37 +180,37 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     Every line the renderers write closes the tags it opens, so cutting between paragraphs,
     or between lines of an overlong paragraph, always leaves well-formed HTML.
     """
-    parts: list[str] = []
-    current = ""
+    pieces: list[str] = []
     for paragraph in text.split("\n\n"):
-        pieces = [paragraph] if len(paragraph) <= limit else _lines_within(paragraph, limit)
-        for piece in pieces:
-            joined = f"{current}\n\n{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return [p for p in parts if p.strip()]
+        if len(paragraph) <= limit:
+            pieces.append(paragraph)
+        else:
+            lines = [_fit_line(line, limit) for line in paragraph.split("\n")]
+            pieces.extend(_pack(lines, "\n", limit))
+    return [part for part in _pack(pieces, "\n\n", limit) if part.strip()]
 
 
-def _lines_within(paragraph: str, limit: int) -> list[str]:
+def _pack(pieces: list[str], separator: str, limit: int) -> list[str]:
+    """Join pieces (each within the limit) greedily into as few chunks as fit the limit."""
     chunks: list[str] = []
     current = ""
-    for line in paragraph.split("\n"):
-        if len(line) > limit:  # a single line longer than a message: only plain text gets here
-            line = _e(_cut(html.unescape(re.sub(r"<[^>]+>", "", line)), limit))
-        joined = f"{current}\n{line}" if current else line
+    for piece in pieces:
+        joined = f"{current}{separator}{piece}" if current else piece
         if len(joined) <= limit:
             current = joined
         else:
             chunks.append(current)
-            current = line
+            current = piece
     if current:
         chunks.append(current)
     return chunks
+
+
+def _fit_line(line: str, limit: int) -> str:
+    """A line longer than a whole message loses its markup and is cut to fit."""
+    if len(line) <= limit:
+        return line
+    return _e(_cut(html.unescape(re.sub(r"<[^>]+>", "", line)), limit))
 
 
 def render_html_parts(answer: Answer, limit: int = TELEGRAM_LIMIT) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.engine import Engine, open_engine
+from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -112,6 +113,15 @@ def small_knowledge(write_knowledge: KnowledgeWriter) -> Path:
     return write_knowledge(
         {"sources.toml": SMALL_SOURCES, "events.toml": SMALL_EVENTS, "faq.toml": SMALL_FAQ}
     )
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    """The local Bot API imitation, listening on 127.0.0.1 for the test's duration."""
+    server = FakeTelegram()
+    server.start()
+    yield server
+    server.stop()
 
 
 def pytest_report_header() -> str:

@@ -13,17 +13,9 @@ from telegram import Update
 from bot.config import Config
 from bot.telegram_app import RetryingRateLimiter, build_application
 from tests.conftest import KNOWLEDGE
-from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, parse_html
+from tests.fake_telegram import BOT_USERNAME, TOKEN, parse_html
 
 ADMIN = 42
-
-
-@pytest.fixture
-def fake():
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

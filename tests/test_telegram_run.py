@@ -11,18 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import KNOWLEDGE
 from tests.fake_telegram import TOKEN, FakeTelegram
-
-
-@pytest.fixture
-def fake():
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
 
 
 def start_bot(fake: FakeTelegram, tmp_path: Path) -> subprocess.Popen[str]:
