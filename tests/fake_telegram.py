@@ -143,6 +143,7 @@ class FakeTelegram:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._faults: dict[str, deque[tuple[int, int | None]]] = defaultdict(deque)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
@@ -187,6 +188,11 @@ class FakeTelegram:
         """Answer the next `times` calls of `method` with an error (429 needs retry_after)."""
         with self._lock:
             self._faults[method].extend([(status, retry_after)] * times)
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """Make the next call of `method` take `seconds` before it is answered."""
+        with self._lock:
+            self._delays[method].append(seconds)
 
     def push(self, payload: dict[str, Any]) -> int:
         with self._lock:
@@ -277,6 +283,8 @@ class FakeTelegram:
         with self._lock:
             self.calls.append(method)
             fault = self._faults[method].popleft() if self._faults[method] else None
+            delay = self._delays[method].popleft() if self._delays[method] else 0.0
+        time.sleep(delay)  # each request has its own thread: only this caller waits
         if fault is not None:
             status, retry_after = fault
             payload: dict[str, Any] = {"ok": False, "error_code": status,

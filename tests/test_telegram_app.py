@@ -257,6 +257,16 @@ async def test_a_failing_update_is_logged_and_others_still_answered(fake, bot, c
     assert fake.calls.count("sendMessage") == 2
 
 
+async def test_a_slow_reply_does_not_hold_up_others(fake, bot):
+    fake.delay_next("sendMessage", 3.0)
+    fake.message("kidal", chat_id=23)
+    await fake.wait_for(lambda: "sendMessage" in fake.calls)  # the slow send is under way
+    fake.message("ansongo", chat_id=24)
+    await fake.wait_for(lambda: fake.to_chat(24), timeout=2.5)
+    assert fake.to_chat(23) == []  # still waiting, yet the other chat got its answer
+    await fake.wait_for(lambda: fake.to_chat(23), timeout=5)
+
+
 async def test_burst_of_500_questions_from_100_chats(fake, bot):
     questions = ["kidal", "sevare", "When did MINUSMA end?", "ansongo", "what happened in 2014"]
     for chat in range(2000, 2100):
