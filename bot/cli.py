@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [chat | ask | check | build | run]`.
+"""Command line: `python -m bot [chat | ask | check | build | run | ingest]`.
 
 Domain errors (bad knowledge files, bad settings) become short messages and exit codes here;
 the library underneath only raises.
@@ -20,6 +20,7 @@ from bot.answer import render_html, render_plain
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, open_engine
 from bot.index import build_index, knowledge_fingerprint
+from bot.ingest import ingest, write_drafts
 from bot.knowledge import KnowledgeError, check_knowledge
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate the knowledge files; exit 1 on any problem")
     sub.add_parser("build", help="validate and (re)build the search index")
     sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    ingest = sub.add_parser("ingest", help="turn saved mission pages into event candidates")
+    ingest.add_argument("files", nargs="+", type=Path, help="saved HTML pages or text files")
+    ingest.add_argument("--json", action="store_true",
+                        help="print one JSON object per candidate instead of writing drafts")
+    ingest.add_argument("--inbox", type=Path,
+                        help="where drafts go (default: the knowledge folder's inbox/)")
     return parser
 
 
@@ -85,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if command == "run":
         return _run(config, knowledge_dir, db_path)
+    if command == "ingest":
+        return _ingest(args.files, args.json, args.inbox or knowledge_dir / "inbox",
+                       knowledge_dir)
 
     try:
         engine = open_engine(knowledge_dir, db_path)
@@ -97,6 +107,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _chat(engine)
     finally:
         engine.close()
+
+
+def _ingest(files: list[Path], as_json: bool, inbox: Path, knowledge_dir: Path) -> int:
+    candidates, warnings = ingest(files)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if as_json:
+        for candidate in candidates:
+            print(json.dumps(candidate.as_json(), ensure_ascii=False))
+        return EXIT_OK if candidates or not warnings else EXIT_PROBLEMS
+    kb, problems = check_knowledge(knowledge_dir)
+    if kb is None:
+        print("error: the knowledge files have problems, so I cannot tell which stories are "
+              "already cited; fix them first:", file=sys.stderr)
+        _print_problems(problems)
+        return EXIT_PROBLEMS
+    written, cited, pending = write_drafts(candidates, inbox, kb)
+    for path in written:
+        print(f"draft: {path}")
+    print(f"{len(candidates)} candidate(s): {len(written)} draft(s) written to {inbox}, "
+          f"{cited} already cited, {pending} already in the inbox.")
+    return EXIT_OK if candidates or not warnings else EXIT_PROBLEMS
 
 
 def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
