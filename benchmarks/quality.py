@@ -1,0 +1,189 @@
+"""Our engine against the retrievers a user would pick instead, measured side by side.
+
+    pip install -e ".[bench]"
+    python -m benchmarks.quality                  # real base, then 10,000 and 100,000 events
+    python -m benchmarks.quality --sizes          # real base only
+
+Every system answers the public question set (tests/questions.toml). A baseline's answer is its
+top passage; it passes an in-scope question when that passage contains every expected fact,
+and an off-topic one when its top score is below a threshold, tuned on this same set to
+maximise its overall score (reported). Our engine is judged as in tests/test_accuracy.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.baselines import BM25, Embeddings, Retriever, WRatio, passages
+from benchmarks.engine import percentile, table
+from benchmarks.synthetic import synthetic_knowledge
+from bot.engine import Engine
+from bot.evaluation import CATEGORIES, OFFTOPIC, Question, judge, load_questions
+from bot.index import build_index
+from bot.knowledge import KnowledgeBase, load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = "our engine"
+
+
+@dataclass
+class Run:
+    """One system's results on the question set."""
+
+    passed: list[bool]
+    latencies: list[float]
+    threshold: float | None = None
+    build_s: float = 0.0
+    memory_mb: float = 0.0
+    hits: list[bool] | None = None  # top passage right, whatever its score (baselines)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timed_build(build: Callable[[], object]) -> tuple[object, float, float]:
+    gc.collect()
+    before = rss_mb()
+    started = time.perf_counter()
+    built = build()
+    seconds = time.perf_counter() - started
+    gc.collect()
+    return built, seconds, max(0.0, rss_mb() - before)
+
+
+def run_engine(kb: KnowledgeBase, questions: Sequence[Question]) -> Run:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.sqlite"
+
+        def build() -> Engine:
+            build_index(kb, path)
+            return Engine(path)
+
+        built, seconds, memory = timed_build(build)
+        engine = built if isinstance(built, Engine) else None
+        assert engine is not None
+        passed, latencies = [], []
+        for question in questions:
+            started = time.perf_counter()
+            answer = engine.ask(question.text)
+            latencies.append((time.perf_counter() - started) * 1000)
+            passed.append(judge(question, answer).passed)
+        engine.close()
+    return Run(passed, latencies, build_s=seconds, memory_mb=memory)
+
+
+def tune(scored: list[tuple[Question, bool, float]]) -> float:
+    """The abstention threshold that passes the most questions of this set."""
+    candidates = [*sorted({0.0, *(score for _, _, score in scored)}), float("inf")]
+
+    def total(t: float) -> int:
+        return sum((score < t) if q.category == OFFTOPIC else (hit and score >= t)
+                   for q, hit, score in scored)
+
+    return max(candidates, key=lambda t: (total(t), -t))
+
+
+def run_baseline(retriever: Retriever, texts: list[str], questions: Sequence[Question],
+                 threshold: float | None) -> Run:
+    _, seconds, memory = timed_build(lambda: retriever.build(texts))
+    scored, latencies = [], []
+    for question in questions:
+        started = time.perf_counter()
+        index, score = retriever.top(question.text)
+        latencies.append((time.perf_counter() - started) * 1000)
+        folded = texts[index].casefold()
+        hit = all(e.casefold() in folded for e in question.expect)
+        scored.append((question, hit, score))
+    if threshold is None:
+        threshold = tune(scored)
+    passed = [(s < threshold) if q.category == OFFTOPIC else (hit and s >= threshold)
+              for q, hit, s in scored]
+    hits = [hit for _, hit, _ in scored]
+    return Run(passed, latencies, threshold, build_s=seconds, memory_mb=memory, hits=hits)
+
+
+def share(run: Run, questions: Sequence[Question], keep: Callable[[Question], bool]) -> str:
+    picked = [p for p, q in zip(run.passed, questions, strict=True) if keep(q)]
+    return f"{sum(picked) / len(picked):.1%}" if picked else "-"
+
+
+def top_one(run: Run, questions: Sequence[Question]) -> str:
+    """In-scope accuracy of a baseline's top passage when it never declines."""
+    hits = [h for h, q in zip(run.hits or [], questions, strict=True) if q.category != OFFTOPIC]
+    return f"{sum(hits) / len(hits):.1%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    real = load_knowledge(ROOT / "knowledge")
+    questions = load_questions(ROOT / "tests" / "questions.toml")
+    baselines: list[Retriever] = [BM25(), WRatio(), Embeddings()]
+    names = [ENGINE, *(b.name for b in baselines)]
+
+    runs = {ENGINE: run_engine(real, questions)}
+    texts = passages(real)
+    for baseline in baselines:
+        runs[baseline.name] = run_baseline(baseline, texts, questions, None)
+
+    print("# Our engine against standard retrievers, on tests/questions.toml\n")
+    rows = []
+    for category in CATEGORIES:
+        count = sum(q.category == category for q in questions)
+        label = f"{category} ({count})" if category != OFFTOPIC else f"off-topic declined ({count})"
+        rows.append([label, *(share(runs[n], questions, lambda q, c=category: q.category == c)
+                              for n in names)])
+    rows.append(["**in scope**", *(share(runs[n], questions, lambda q: q.category != OFFTOPIC)
+                                   for n in names)])
+    rows.append(["all", *(share(runs[n], questions, lambda q: True) for n in names)])
+    rows.append(["in scope, never declining",
+                 share(runs[ENGINE], questions, lambda q: q.category != OFFTOPIC),
+                 *(top_one(runs[n], questions) for n in names[1:])])
+    rows.append(["abstention threshold", "0.62 (fixed)",
+                 *(f"{runs[n].threshold:.3g} (tuned)" for n in names[1:])])
+    rows.append(["p50 / p99 ms", *(f"{percentile(runs[n].latencies, 50):.2f} / "
+                                   f"{percentile(runs[n].latencies, 99):.2f}" for n in names)])
+    print(table(["category", *names], rows))
+
+    if not args.sizes:
+        return
+    print("\n## At scale (real events and FAQ plus synthetic events; same questions, "
+          "same thresholds)\n")
+    scale_rows = []
+    for size in args.sizes:
+        kb = synthetic_knowledge(real, size)
+        big = passages(kb)
+        results = {ENGINE: run_engine(kb, questions)}
+        for baseline in [BM25(), WRatio(), Embeddings()]:
+            results[baseline.name] = run_baseline(baseline, big, questions,
+                                                  runs[baseline.name].threshold)
+            del baseline
+            gc.collect()
+        for name in names:
+            run = results[name]
+            scale_rows.append([
+                f"{size:,}", name, f"{run.build_s:.1f} s", f"{run.memory_mb:.0f} MB",
+                f"{percentile(run.latencies, 50):.2f}", f"{percentile(run.latencies, 99):.2f}",
+                share(run, questions, lambda q: q.category != OFFTOPIC),
+                share(run, questions, lambda q: q.category == OFFTOPIC),
+            ])
+    print(table(["events", "system", "build", "memory", "p50 ms", "p99 ms", "in scope",
+                 "off-topic declined"], scale_rows))
+
+
+if __name__ == "__main__":
+    main()
