@@ -8,6 +8,10 @@ Every system answers the public question set (tests/questions.toml). A baseline'
 top passage; it passes an in-scope question when that passage contains every expected fact,
 and an off-topic one when its top score is below a threshold, tuned on this same set to
 maximise its overall score (reported). Our engine is judged as in tests/test_accuracy.py.
+A wrong answer is one given (not declined) that fails: the fact is missing, or the question
+was off topic. A listing that shows only the first of more events than fit, says how many there
+are and asks to narrow down, and whose expected event is among those not shown, is counted as
+"cut short", not wrong: the reader is told the answer is incomplete.
 """
 
 from __future__ import annotations
@@ -38,11 +42,23 @@ class Run:
     """One system's results on the question set."""
 
     passed: list[bool]
+    answered: list[bool]
     latencies: list[float]
     threshold: float | None = None
     build_s: float = 0.0
     memory_mb: float = 0.0
+    disk_mb: float = 0.0
     hits: list[bool] | None = None  # top passage right, whatever its score (baselines)
+    cut: list[bool] | None = None  # a failed listing that said it was cut short (our engine)
+
+    @property
+    def cut_short(self) -> int:
+        return sum(self.cut or [])
+
+    @property
+    def wrong(self) -> int:
+        failed = sum(a and not p for a, p in zip(self.answered, self.passed, strict=True))
+        return failed - self.cut_short
 
 
 def rss_mb() -> float:
@@ -73,14 +89,18 @@ def run_engine(kb: KnowledgeBase, questions: Sequence[Question]) -> Run:
         built, seconds, memory = timed_build(build)
         engine = built if isinstance(built, Engine) else None
         assert engine is not None
-        passed, latencies = [], []
+        passed, answered, cut, latencies = [], [], [], []
         for question in questions:
             started = time.perf_counter()
             answer = engine.ask(question.text)
             latencies.append((time.perf_counter() - started) * 1000)
             passed.append(judge(question, answer).passed)
+            answered.append(answer.is_answer)
+            cut.append(answer.is_answer and bool(answer.narrow) and not passed[-1])
         engine.close()
-    return Run(passed, latencies, build_s=seconds, memory_mb=memory)
+        disk = path.stat().st_size / 1e6
+    return Run(passed, answered, latencies, build_s=seconds, memory_mb=memory, disk_mb=disk,
+               cut=cut)
 
 
 def tune(scored: list[tuple[Question, bool, float]]) -> float:
@@ -109,8 +129,10 @@ def run_baseline(retriever: Retriever, texts: list[str], questions: Sequence[Que
         threshold = tune(scored)
     passed = [(s < threshold) if q.category == OFFTOPIC else (hit and s >= threshold)
               for q, hit, s in scored]
+    answered = [s >= threshold for _, _, s in scored]
     hits = [hit for _, hit, _ in scored]
-    return Run(passed, latencies, threshold, build_s=seconds, memory_mb=memory, hits=hits)
+    return Run(passed, answered, latencies, threshold, build_s=seconds, memory_mb=memory,
+               hits=hits)
 
 
 def share(run: Run, questions: Sequence[Question], keep: Callable[[Question], bool]) -> str:
@@ -153,6 +175,9 @@ def main() -> None:
     rows.append(["in scope, never declining",
                  share(runs[ENGINE], questions, lambda q: q.category != OFFTOPIC),
                  *(top_one(runs[n], questions) for n in names[1:])])
+    rows.append([f"wrong answers (of {len(questions)})",
+                 *(str(runs[n].wrong) for n in names)])
+    rows.append(["listings cut short", str(runs[ENGINE].cut_short), *("-" for _ in names[1:])])
     rows.append(["abstention threshold", "0.62 (fixed)",
                  *(f"{runs[n].threshold:.3g} (tuned)" for n in names[1:])])
     rows.append(["p50 / p99 ms", *(f"{percentile(runs[n].latencies, 50):.2f} / "
@@ -175,14 +200,20 @@ def main() -> None:
             gc.collect()
         for name in names:
             run = results[name]
+            memory = f"{run.memory_mb:.0f} MB"
+            if run.disk_mb:
+                memory += f" + {run.disk_mb:.0f} MB file"
             scale_rows.append([
-                f"{size:,}", name, f"{run.build_s:.1f} s", f"{run.memory_mb:.0f} MB",
+                f"{size:,}", name,
+                *(share(run, questions, lambda q, c=c: q.category == c) for c in CATEGORIES),
+                share(run, questions, lambda q: q.category != OFFTOPIC), str(run.wrong),
+                str(run.cut_short) if run.cut is not None else "-",
+                f"{run.build_s:.1f} s", memory,
                 f"{percentile(run.latencies, 50):.2f}", f"{percentile(run.latencies, 99):.2f}",
-                share(run, questions, lambda q: q.category != OFFTOPIC),
-                share(run, questions, lambda q: q.category == OFFTOPIC),
             ])
-    print(table(["events", "system", "build", "memory", "p50 ms", "p99 ms", "in scope",
-                 "off-topic declined"], scale_rows))
+    short = [c if c != OFFTOPIC else "off-topic declined" for c in CATEGORIES]
+    print(table(["events", "system", *short, "in scope", "wrong", "cut short", "build", "memory",
+                 "p50 ms", "p99 ms"], scale_rows))
 
 
 if __name__ == "__main__":

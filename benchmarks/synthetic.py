@@ -1,16 +1,22 @@
 """A synthetic knowledge base of any size, shaped like the real one, for scale benchmarks.
 
-Place names are made up (so they never collide with real answers) and events reuse the real
-kinds, title shapes and summary lengths; the real sources, FAQ and aliases are kept.
+Place names are made up and kept away from every word of the real knowledge (a made-up
+"Sevare" or "Ansogo" would be a real answer, or a typo of one, and the benchmark would count the
+engine wrong for finding it). Events reuse the real kinds, title shapes and summary lengths; the
+real sources, FAQ and aliases are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Collection
+
+from rapidfuzz import fuzz, process
 
 from bot.knowledge import KnowledgeBase
 from bot.models import Event, PartialDate
+from bot.text import fold
 
 SYLLABLES = ["ka", "to", "ma", "li", "ba", "go", "se", "va", "re", "ni", "ou", "de", "an", "so",
              "te", "sa", "gu", "el", "ho", "me", "na", "ko", "di", "ra", "bo", "fa", "tu", "ye"]
@@ -28,18 +34,31 @@ SHAPES = [
 ]
 
 
-def place_names(count: int, rng: random.Random) -> list[str]:
+# Below the engine's spelling-correction cutoff (80), with a margin.
+TOO_CLOSE = 70.0
+
+
+def real_words(kb: KnowledgeBase) -> set[str]:
+    texts = [*(f"{e.title} {e.summary} {' '.join(e.places)}" for e in kb.events),
+             *(f"{f.title or ''} {f.fact} {f.answer} {' '.join(f.questions)}" for f in kb.faqs),
+             *(" ".join([a.canonical, *a.variants]) for a in kb.aliases)]
+    return {w for text in texts for w in fold(text).split() if len(w) >= 4}
+
+
+def place_names(count: int, rng: random.Random, avoid: Collection[str] = ()) -> list[str]:
     names: set[str] = set()
     while len(names) < count:
         word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 4)))
-        names.add(word.capitalize())
+        if process.extractOne(word, avoid, scorer=fuzz.ratio, score_cutoff=TOO_CLOSE) is None:
+            names.add(word.capitalize())
     return sorted(names)
 
 
 def synthetic_knowledge(real: KnowledgeBase, n_events: int, seed: int = 2023) -> KnowledgeBase:
     rng = random.Random(seed)
-    places = place_names(max(50, n_events // 20), rng)
-    regions = place_names(40, rng)
+    avoid = real_words(real)
+    places = place_names(max(50, n_events // 20), rng, avoid)
+    regions = place_names(40, rng, avoid)
     source_ids = list(real.sources)
     start = dt.date(2013, 7, 1).toordinal()
     events = list(real.events)

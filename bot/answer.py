@@ -109,7 +109,7 @@ def render_plain(answer: Answer, *, show_confidence: bool = False) -> str:
             block.extend(f"  - {v.text} {_refs(v.citations, numbers)}" for v in item.versions)
         parts.append("\n".join(block))
     if answer.more:
-        parts.append(f"... and {answer.more} more.")
+        parts.append(f"... and {answer.more} more. {answer.narrow}".rstrip())
     cites = _all_citations(answer.items)
     if cites:
         parts.append("Sources:\n" + "\n".join(
@@ -148,7 +148,8 @@ def _html(answer: Answer, items: Sequence[Item], more: int) -> str:
     parts = [f"<b>{_e(answer.headline)}</b>"] if answer.headline else []
     parts.extend(_html_item(item, numbers, len(items) > 1) for item in items)
     if more:
-        parts.append(f"<i>… and {more} more.</i>")
+        narrow = f" {_e(answer.narrow)}" if answer.narrow else ""
+        parts.append(f"<i>… and {more} more.{narrow}</i>")
     cites = _all_citations(items)
     if cites:
         parts.append("<b>Sources</b>\n" + "\n".join(

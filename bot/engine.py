@@ -23,6 +23,11 @@ CONFIDENT = 0.62  # below this the engine declines; tuned on tests/questions.tom
 SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
 RELATED_MARGIN = 0.15
 MAX_TIMELINE_ITEMS = 12
+_NARROWER = {
+    "year": "Ask about one month of it, or add a place.",
+    "month": "Ask about one day of it, or add a place.",
+    "": "Add a place or a topic to narrow it down.",
+}
 WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
 _SOURCE = TypeAdapter(Source)
 
@@ -136,22 +141,22 @@ class Engine:
         return Answer("smalltalk", question, 0.0, headline, topics=tuple(self._featured[:5]))
 
     def _on_dates(self, question: str, query: Query) -> Answer:
+        precision = query.dates[0].precision if query.direction == "on" else ""
+        docs = self.searcher.on_dates(query.dates, MAX_TIMELINE_ITEMS, query.direction)
+        total = self.searcher.count_on_dates(query.dates, query.direction)
         if query.direction == "on":
-            docs = self.searcher.on_dates(query.dates)
             label = " and ".join(span.label() for span in query.dates[:2])
             when = f"on {label}"
         else:
-            docs = self.searcher.on_dates(query.dates, MAX_TIMELINE_ITEMS, query.direction)
             when = f"{query.direction} {query.dates[0].label()}"
-            label = when.capitalize()
+            label = when[0].upper() + when[1:]
         if not docs:
             return Answer("unknown", question, 0.0, f"I don't know of any event {when}.",
                           topics=tuple(self._nearest_dated(query)))
-        shown = docs[:MAX_TIMELINE_ITEMS]
-        items = tuple(item_for(d, self.sources) for d in shown)
-        noun = "event" if len(docs) == 1 else "events"
-        return Answer("timeline", question, 1.0, f"{label}: {len(docs)} {noun}", items,
-                      more=len(docs) - len(shown),
+        items = tuple(item_for(d, self.sources) for d in docs)
+        noun = "event" if total == 1 else "events"
+        return Answer("timeline", question, 1.0, f"{label}: {total} {noun}", items,
+                      more=total - len(docs), narrow=_NARROWER.get(precision, _NARROWER[""]),
                       matches=tuple(match_for(d, 1.0) for d in docs))
 
     def _nearest_dated(self, query: Query) -> list[Topic]:

@@ -25,7 +25,7 @@ from bot.knowledge import KnowledgeBase, knowledge_files
 from bot.models import Event, FaqEntry, Source
 from bot.text import AliasMap, terms
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _INDEX_CODE = [str(Path(__file__)), str(Path(__file__).with_name("text.py"))]
 _EVENT = TypeAdapter(Event)
 _FAQ = TypeAdapter(FaqEntry)
@@ -56,10 +56,13 @@ def knowledge_fingerprint(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def alias_map(kb: KnowledgeBase) -> AliasMap:
+def alias_map(kb: KnowledgeBase, *, questions: bool = False) -> AliasMap:
+    """The aliases applied to entries, or (questions=True) to what users ask, which adds the
+    question-only variants."""
     aliases = AliasMap()
     for alias in kb.aliases:
-        aliases.add(alias.canonical, alias.variants, place=alias.kind == "place")
+        variants = [*alias.variants, *(alias.question_variants if questions else ())]
+        aliases.add(alias.canonical, variants, place=alias.kind == "place")
     return aliases
 
 
@@ -75,12 +78,14 @@ def event_texts(event: Event) -> tuple[str, str]:
 
 
 def faq_texts(faq: FaqEntry) -> tuple[str, str]:
-    key = " ".join([faq.title or "", *faq.questions, *faq.tags, faq.fact])
+    """As event_texts, without the entry's phrasings: those are questions, aliased as questions
+    are (see _doc_rows)."""
+    key = " ".join([faq.title or "", *faq.tags, faq.fact])
     full = " ".join([key, faq.answer, *(v.claim for v in faq.versions)])
     return key, full
 
 
-def _doc_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
+def _doc_rows(kb: KnowledgeBase, aliases: AliasMap, asked: AliasMap) -> Iterator[dict[str, Any]]:
     for event in kb.events:
         key, full = event_texts(event)
         full_terms = terms(full, aliases)
@@ -102,6 +107,7 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
         }
     for faq in kb.faqs:
         key, full = faq_texts(faq)
+        phrasings = terms(" ".join(faq.questions), asked)
         yield {
             "id": faq.id,
             "kind": "faq",
@@ -113,9 +119,10 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
             "precision": None,
             "event_kind": None,
             "places": "[]",
-            "key_terms": " ".join(sorted(set(terms(key, aliases)))),
-            "title_terms": " ".join(terms(faq.title or faq.questions[0], aliases)),
-            "text": " ".join(terms(full, aliases)),
+            "key_terms": " ".join(sorted({*terms(key, aliases), *phrasings})),
+            "title_terms": " ".join(terms(faq.title, aliases) if faq.title
+                                    else terms(faq.questions[0], asked)),
+            "text": " ".join([*terms(full, aliases), *phrasings]),
             "payload": _FAQ.dump_json(faq).decode(),
         }
 
@@ -128,7 +135,7 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
               "places": str, "key_terms": str, "title_terms": str, "text": str,
               "payload": str}, "id"),
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
-    "aliases": ({"canonical": str, "variant": str, "kind": str}, None),
+    "aliases": ({"canonical": str, "variant": str, "kind": str, "asked_only": int}, None),
     "vocab": ({"term": str, "df": int}, "term"),
     "places": ({"place": str}, "place"),
     "meta": ({"key": str, "value": str}, "key"),
@@ -139,26 +146,31 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
     # Declared up front so that an empty knowledge kind still gives an (empty) table.
     for name, (columns, pk) in _SCHEMA.items():
         db.table(name).create(columns, pk=pk)
-    aliases = alias_map(kb)
+    aliases, asked = alias_map(kb), alias_map(kb, questions=True)
     db.table("sources").insert_all(
         ({"id": s.id, "title": s.title, "publisher": s.publisher, "date": s.date.iso,
           "url": s.url, "payload": _SOURCE.dump_json(s).decode()} for s in kb.sources.values()),
         pk="id",
     )
-    docs = list(_doc_rows(kb, aliases))
+    docs = list(_doc_rows(kb, aliases, asked))
     db.table("docs").insert_all(docs, pk="id", batch_size=2000)
     db.table("docs").create_index(["kind", "date_lo"])
     # Events spanning several days are few; this partial index finds those overlapping a date
     # without scanning every event that started before it.
     db.execute("create index docs_spans on docs(date_hi) where date_hi > date_lo")
-    db.table("docs").enable_fts(["text"], tokenize="porter unicode61")
+    # The text is already our terms (folded, de-pluralised, aliased). A stemmer on top would
+    # merge terms the vocabulary keeps apart ("ieds" with "ied"), so a word the search takes
+    # for rare could recall, and rank, tens of thousands of rows.
+    db.table("docs").enable_fts(["text"], tokenize="unicode61")
     db.table("faq_questions").insert_all(
-        ({"faq_id": f.id, "question": q, "terms": " ".join(terms(q, aliases))}
+        ({"faq_id": f.id, "question": q, "terms": " ".join(terms(q, asked))}
          for f in kb.faqs for q in f.questions),
     )
     db.table("aliases").insert_all(
-        ({"canonical": a.canonical, "variant": v, "kind": a.kind}
-         for a in kb.aliases for v in a.variants),
+        ({"canonical": a.canonical, "variant": v, "kind": a.kind, "asked_only": int(asked_only)}
+         for a in kb.aliases
+         for asked_only, variants in ((False, a.variants), (True, a.question_variants))
+         for v in variants),
     )
     df: Counter[str] = Counter()
     for row in docs:

@@ -227,11 +227,13 @@ def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
             else:
                 seen[value.id] = item
         if item.kind == "alias":
-            for variant in (value.canonical, *value.variants):
+            spelled = [(v, "variants") for v in (value.canonical, *value.variants)]
+            spelled += [(v, "question_variants") for v in value.question_variants]
+            for variant, field_name in spelled:
                 key = fold(variant)
                 previous = variants.get(key)
                 if previous and fold(previous[0]) != fold(value.canonical):
-                    problems.append(Problem(item.path, item.line_of("variants"),
+                    problems.append(Problem(item.path, item.line_of(field_name),
                         f"alias {variant!r} already means {previous[0]!r} "
                         f"({previous[1].path}:{previous[1].line})"))
                 variants.setdefault(key, (value.canonical, item))

@@ -196,6 +196,9 @@ class Alias:
     canonical: Text
     variants: NonEmptyTexts
     kind: AliasKind = "term"
+    # Words that carry this meaning only when a user asks ("who ran MINUSMA?"); in the knowledge
+    # texts they have other senses ("a liquidation phase ran until..."), so entries keep them.
+    question_variants: tuple[Text, ...] = ()
 
 
 # --- What the engine returns -----------------------------------------------------------------
@@ -262,6 +265,7 @@ class Answer:
     items: tuple[Item, ...] = ()
     topics: tuple[Topic, ...] = ()
     more: int = 0  # items matched but left out for length
+    narrow: str = ""  # how to ask for fewer items, when some were left out
     matches: tuple[Match, ...] = field(default=(), compare=False)
 
     @property

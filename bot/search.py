@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.dates import DateSpan, find_dates
 from bot.text import (
     GREETINGS,
+    SCOPE_WORDS,
     STOPWORDS,
     WEAK_WORDS,
     AliasMap,
@@ -38,7 +39,7 @@ ORDER_WORDS = frozenset(
 )
 _AFTER = frozenset("after since following apres depuis".split())
 _BEFORE = frozenset("before until till prior avant jusqu".split())
-_GENERIC = frozenset("minusma mali mission event news happen un onu".split())
+_GENERIC = SCOPE_WORDS | {"event", "news", "happen"}
 MAX_TERMS = 32  # a pasted essay is cut to its first terms; no real question has more
 TYPO_MIN_SCORE = 80.0
 KEY_WEIGHT, BODY_WEIGHT = 1.0, 0.7
@@ -86,6 +87,21 @@ _WANTS = {
     "how": "how", "combien": "count", "many": "count", "number": "count",
     "who": "who", "qui": "who",
 }  # fmt: skip
+
+
+_FINER = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
+
+
+def _within(span: DateSpan) -> tuple[list[str], list[str]]:
+    """SQL conditions (to be unioned) for events dated inside a span, no vaguer than it:
+    those starting in it, and ranges that started before it and reach into it."""
+    precisions = _FINER[span.precision]
+    marks = ",".join("?" * len(precisions))
+    first, last = span.first.isoformat(), span.last.isoformat()
+    return ([f"kind = 'event' and date_lo between ? and ? and precision in ({marks})",
+             f"kind = 'event' and date_hi > date_lo and date_hi >= ? and date_lo < ? "
+             f"and precision in ({marks})"],
+            [first, last, *precisions, first, first, *precisions])
 
 
 class Searcher:
@@ -141,6 +157,8 @@ class Searcher:
         # so that a paraphrase is not sunk by its verb.
         self._unknown_weight = math.log(1 + (self.n_docs + 1) / 0.5) + 0.5
         self._common_weight = math.log(1 + (self.n_docs + 1) / (0.1 * self.n_docs + 0.5))
+        # Scope words weigh at most like a term in every other entry, as they do in the real base.
+        self._scope_weight = math.log(1 + (self.n_docs + 1) / (0.5 * self.n_docs + 0.5))
 
     def close(self) -> None:
         self.conn.close()
@@ -186,7 +204,13 @@ class Searcher:
                     certainty[fixed[0]] = min(certainty.get(fixed[0], 1.0), fixed[1])
                     token = fixed[0]
             corrected.append(token)
-        words = [t for t in self.aliases.apply(corrected) if t not in STOPWORDS][:MAX_TERMS]
+        traced = [(t, src) for t, src in self.aliases.trace(corrected) if t not in STOPWORDS]
+        words = [t for t, _ in traced][:MAX_TERMS]
+        # An everyday word stays weak under the term it stands for: "at the end" must not weigh
+        # like the rare "ended", nor "who ran" like "head of mission".
+        typed_weak: dict[str, bool] = {}
+        for term, src in traced:
+            typed_weak[term] = typed_weak.get(term, True) and len(src) == 1 and src[0] in WEAK_WORDS
         order = any(t in ORDER_WORDS for t in raw_tokens)
         query_terms: list[Term] = []
         for word in dict.fromkeys(words):
@@ -194,12 +218,16 @@ class Searcher:
                 continue
             if word in self.df:
                 weight = self.idf(word)
-                if word in WEAK_WORDS:
+                if word in WEAK_WORDS or typed_weak[word]:
                     weight = min(weight, self._common_weight)
+                if word in SCOPE_WORDS:
+                    weight = min(weight, self._scope_weight)
                 query_terms.append(Term(word, weight, True, certainty.get(word, 1.0), word))
             else:
                 weak = word in WEAK_WORDS and word not in names
                 weight = self._common_weight if weak else self._unknown_weight
+                if word in SCOPE_WORDS:
+                    weight = self._scope_weight
                 query_terms.append(Term(word, weight, False, typed=word))
         entities = [t.text for t in query_terms if t.text in self.entities]
         intent: Intent = "lookup"
@@ -364,22 +392,32 @@ class Searcher:
                 "select * from docs where kind = 'event' and date_hi < ? "
                 "order by date_lo desc, id limit ?", (spans[0].first.isoformat(), limit))
             return [dict(r) for r in reversed(list(rows))]
-        allowed = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
         found: dict[str, dict[str, Any]] = {}
         for span in spans:
-            precisions = allowed[span.precision]
-            marks = ",".join("?" * len(precisions))
-            first, last = span.first.isoformat(), span.last.isoformat()
+            where, params = _within(span)
             rows = self.conn.execute(
-                f"select * from docs where kind = 'event' and date_lo between ? and ? "
-                f"and precision in ({marks}) "
-                f"union select * from docs where date_hi > date_lo and date_hi >= ? "
-                f"and date_lo < ? and kind = 'event' and precision in ({marks}) "
-                f"order by date_lo, id limit ?",
-                (first, last, *precisions, first, first, *precisions, limit),
-            )
+                " union ".join(f"select * from docs where {w}" for w in where)
+                + " order by date_lo, id limit ?", (*params, limit))
             found.update((row["id"], dict(row)) for row in rows)
-        return sorted(found.values(), key=lambda r: (r["date_lo"], r["id"]))
+        return sorted(found.values(), key=lambda r: (r["date_lo"], r["id"]))[:limit]
+
+    def count_on_dates(self, spans: list[DateSpan], direction: str = "on") -> int:
+        """How many events on_dates would find without its limit."""
+        if direction == "after":
+            sql, params = "select id from docs where kind = 'event' and date_lo > ?", [
+                spans[0].last.isoformat()]
+        elif direction == "before":
+            sql, params = "select id from docs where kind = 'event' and date_hi < ?", [
+                spans[0].first.isoformat()]
+        else:
+            where: list[str] = []
+            params = []
+            for span in spans:
+                clauses, values = _within(span)
+                where += clauses
+                params += values
+            sql = " union ".join(f"select id from docs where {w}" for w in where)
+        return int(self.conn.execute(f"select count(*) from ({sql})", params).fetchone()[0])
 
     def nearest_dated(self, day: str, limit: int = 3) -> list[dict[str, Any]]:
         """The events closest in time to a day, for a date we know nothing about."""

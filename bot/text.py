@@ -54,6 +54,9 @@ WEAK_WORDS = frozenset(
     grande pays ville region nom appele mettre mis tenir tenu devenir devenu passer
     """.split()
 )
+# Words naming the bot's own scope. Every question is about MINUSMA in Mali, so they never tell
+# entries apart, however rarely a large knowledge base happens to repeat them.
+SCOPE_WORDS = frozenset("minusma mali malian malien mission onu un".split())
 # Kept apart so a greeting alone is recognised as small talk rather than an unknown question.
 GREETINGS = frozenset(
     """
@@ -112,17 +115,22 @@ class AliasMap:
             self.places.add(" ".join(target))
 
     def apply(self, toks: Sequence[str]) -> list[str]:
-        out: list[str] = []
+        return [term for term, _ in self.trace(toks)]
+
+    def trace(self, toks: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """Each resulting term with the tokens it came from."""
+        out: list[tuple[str, tuple[str, ...]]] = []
         i = 0
         while i < len(toks):
             for size in range(min(self._longest, len(toks) - i), 0, -1):
-                target = self._phrases.get(tuple(toks[i : i + size]))
+                phrase = tuple(toks[i : i + size])
+                target = self._phrases.get(phrase)
                 if target is not None:
-                    out.extend(target)
+                    out.extend((term, phrase) for term in target)
                     i += size
                     break
             else:
-                out.append(toks[i])
+                out.append((toks[i], (toks[i],)))
                 i += 1
         return out
 

@@ -61,6 +61,22 @@ def test_date_question_lists_events_of_that_month(engine: Engine):
     assert any("Sévaré" in f for f in facts)
 
 
+def test_a_long_period_says_how_to_narrow_it(engine: Engine):
+    year = engine.ask("What happened in 2023?")
+    assert year.more > 0
+    assert year.headline == f"2023: {len(year.items) + year.more} events"
+    assert f"{year.more} more. Ask about one month of it, or add a place." in render_plain(year)
+    assert "Ask about one month of it" in render_html(year)
+    single = engine.ask("What happened on 31 October 2023?")
+    assert single.more == 0 and "narrow" not in render_plain(single)
+
+
+def test_events_after_a_date_are_the_nearest_with_a_true_count(engine: Engine):
+    after = engine.ask("What happened after October 2023?")
+    assert after.headline == f"After October 2023: {len(after.items) + after.more} events"
+    assert after.more > 0 and after.items[0].fact.startswith("7 November 2023")
+
+
 def test_topic_and_timeline_and_suggest(engine: Engine):
     topic = engine.topic("kidal-closure")
     assert topic is not None and topic.items[0].doc_id == "kidal-closure"

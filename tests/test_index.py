@@ -63,3 +63,40 @@ def test_read_meta_of_a_foreign_file_is_empty(tmp_path: Path):
     (tmp_path / "x.sqlite").write_bytes(b"not a database at all")
     assert read_meta(tmp_path / "x.sqlite") == {}
     assert read_meta(tmp_path / "absent.sqlite") == {}
+
+
+def test_question_variants_mean_their_term_in_questions_only(write_knowledge, tmp_path: Path):
+    from bot.engine import Engine
+    from tests.conftest import SMALL_SOURCES
+
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "k.toml": """
+        [[event]]
+        id = "wind-down"
+        date = 2024-01-01
+        title = "Wind-down of Testville"
+        summary = "A liquidation phase ran until the last site closed."
+        kind = "milestone"
+        sources = ["src-a"]
+
+        [[faq]]
+        id = "who-led"
+        questions = ["Who led the Testville mission?"]
+        fact = "Jane Doe was head of mission."
+        answer = "She was head of mission until the end."
+        sources = ["src-a"]
+
+        [[alias]]
+        canonical = "head of mission"
+        variants = ["mission chief"]
+        question_variants = ["ran", "led"]
+        """})
+    build_index(load_knowledge(root), tmp_path / "i.sqlite")
+    engine = Engine(tmp_path / "i.sqlite")
+    try:
+        texts = {d["id"]: d["text"].split() for d in engine.searcher.docs(["wind-down", "who-led"])}
+        assert "ran" in texts["wind-down"] and "head" not in texts["wind-down"]
+        assert "head" in texts["who-led"]  # the FAQ's phrasing "Who led" is a question
+        assert [t.text for t in engine.searcher.parse("who ran Testville").terms][:1] == ["head"]
+        assert engine.ask("Who ran Testville?").items[0].doc_id == "who-led"
+    finally:
+        engine.close()

@@ -134,3 +134,21 @@ def test_binary_file_is_reported_not_raised(write_knowledge):
     assert [(Path(p.path).name, p.line, p.message) for p in problems] == [
         ("junk.toml", 2, "not valid UTF-8 text")
     ]
+
+
+def test_a_question_variant_may_not_mean_two_things(write_knowledge):
+    aliases = """
+    [[alias]]
+    canonical = "head of mission"
+    variants = ["SRSG"]
+
+    [[alias]]
+    canonical = "force commander"
+    variants = ["commander"]
+    question_variants = ["led", "srsg"]
+    """
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "aliases.toml": aliases})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    assert [(p.path, p.line) for p in problems] == [(str(root / "aliases.toml"), 8)]
+    assert problems[0].message.startswith("alias 'srsg' already means 'head of mission'")

@@ -1,6 +1,10 @@
 import pytest
 
 from bot.engine import Engine
+from bot.index import build_index
+from bot.knowledge import load_knowledge
+from bot.search import Searcher
+from tests.conftest import SMALL_SOURCES
 
 
 @pytest.fixture
@@ -65,3 +69,56 @@ def test_events_on_a_day_are_only_those_known_to_the_day(searcher):
     month = searcher.parse("what happened in August 2023").dates
     ids = {r["id"] for r in searcher.on_dates(month)}
     assert "withdrawal-strength-august-2023" in ids and "ber-handover" in ids
+
+
+def test_a_capped_listing_still_counts_every_event(searcher):
+    year = searcher.parse("what happened in 2023").dates
+    everything = searcher.on_dates(year, limit=10_000)
+    first = searcher.on_dates(year, limit=3)
+    assert len(everything) > 3 and first == everything[:3]
+    assert searcher.count_on_dates(year) == len(everything)
+    both = searcher.parse("what happened in August 2023 and in 2023").dates
+    assert searcher.count_on_dates(both) == len(everything)  # overlapping spans count once
+    later = searcher.parse("what happened after 2023").dates
+    assert searcher.count_on_dates(later, "after") == len(searcher.on_dates(later, 10_000, "after"))
+
+
+def test_scope_words_never_outweigh_a_topic_word(searcher):
+    weights = {t.text: t.weight for t in searcher.parse("How big was the UN force in Mali?").terms}
+    assert weights["mali"] <= searcher._scope_weight < weights["big"]
+
+
+def test_an_everyday_word_stays_weak_under_its_alias(write_knowledge, tmp_path):
+    fillers = "".join(f"""
+        [[event]]
+        id = "filler-{i}"
+        date = 2020-01-01
+        title = "Patrol number {i}"
+        summary = "A patrol."
+        kind = "operation"
+        sources = ["src-a"]
+        """ for i in range(40))
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "k.toml": fillers + """
+        [[event]]
+        id = "the-end"
+        date = 2023-12-31
+        title = "The mandate ended"
+        summary = "It ended."
+        kind = "milestone"
+        sources = ["src-a"]
+
+        [[alias]]
+        canonical = "ended"
+        variants = ["end"]
+        """})
+    build_index(load_knowledge(root), tmp_path / "i.sqlite")
+    searcher = Searcher(tmp_path / "i.sqlite")
+    try:
+        rare = searcher.idf("ended")
+        assert rare > searcher._common_weight  # in 1 of 41 entries
+        [typed] = searcher.parse("the end").terms
+        [named] = searcher.parse("ended").terms
+        assert (typed.text, typed.weight) == ("ended", searcher._common_weight)
+        assert (named.text, named.weight) == ("ended", rare)
+    finally:
+        searcher.close()

@@ -27,6 +27,15 @@ def test_aliases_map_multi_word_variants_onto_one_term():
     assert "timbuktu" in aliases.places
 
 
+def test_alias_trace_names_the_tokens_behind_each_term():
+    aliases = AliasMap()
+    aliases.add("head of mission", ["ran the mission", "ran"])
+    assert aliases.trace(["who", "ran", "minusma"]) == [
+        ("who", ("who",)), ("head", ("ran",)), ("of", ("ran",)), ("mission", ("ran",)),
+        ("minusma", ("minusma",)),
+    ]
+
+
 def test_name_like_words_are_capitalised_or_upper_case_words_after_the_first():
     assert name_like_words("When did UNMISS open its base in Juba?") == {"unmiss", "juba"}
     assert name_like_words("when did unmiss open its base in juba") == set()
