@@ -96,7 +96,7 @@ def run_engine(kb: KnowledgeBase, questions: Sequence[Question]) -> Run:
             latencies.append((time.perf_counter() - started) * 1000)
             passed.append(judge(question, answer).passed)
             answered.append(answer.is_answer)
-            cut.append(answer.is_answer and bool(answer.narrow) and not passed[-1])
+            cut.append(answer.kind == "timeline" and answer.more > 0 and not passed[-1])
         engine.close()
         disk = path.stat().st_size / 1e6
     return Run(passed, answered, latencies, build_s=seconds, memory_mb=memory, disk_mb=disk,

@@ -143,7 +143,6 @@ class Engine:
     def _on_dates(self, question: str, query: Query) -> Answer:
         precision = query.dates[0].precision if query.direction == "on" else ""
         docs = self.searcher.on_dates(query.dates, MAX_TIMELINE_ITEMS, query.direction)
-        total = self.searcher.count_on_dates(query.dates, query.direction)
         if query.direction == "on":
             label = " and ".join(span.label() for span in query.dates[:2])
             when = f"on {label}"
@@ -154,9 +153,12 @@ class Engine:
             return Answer("unknown", question, 0.0, f"I don't know of any event {when}.",
                           topics=tuple(self._nearest_dated(query)))
         items = tuple(item_for(d, self.sources) for d in docs)
+        total = self.searcher.count_on_dates(query.dates, query.direction)
         noun = "event" if total == 1 else "events"
+        more = total - len(docs)
+        narrow = _NARROWER.get(precision, _NARROWER[""]) if more else ""
         return Answer("timeline", question, 1.0, f"{label}: {total} {noun}", items,
-                      more=total - len(docs), narrow=_NARROWER.get(precision, _NARROWER[""]),
+                      more=more, narrow=narrow,
                       matches=tuple(match_for(d, 1.0) for d in docs))
 
     def _nearest_dated(self, query: Query) -> list[Topic]:

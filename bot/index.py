@@ -135,7 +135,7 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
               "places": str, "key_terms": str, "title_terms": str, "text": str,
               "payload": str}, "id"),
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
-    "aliases": ({"canonical": str, "variant": str, "kind": str, "asked_only": int}, None),
+    "aliases": ({"canonical": str, "variant": str, "kind": str}, None),
     "vocab": ({"term": str, "df": int}, "term"),
     "places": ({"place": str}, "place"),
     "meta": ({"key": str, "value": str}, "key"),
@@ -167,10 +167,9 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
          for f in kb.faqs for q in f.questions),
     )
     db.table("aliases").insert_all(
-        ({"canonical": a.canonical, "variant": v, "kind": a.kind, "asked_only": int(asked_only)}
-         for a in kb.aliases
-         for asked_only, variants in ((False, a.variants), (True, a.question_variants))
-         for v in variants),
+        # Read by the searcher, which applies them to questions: all variants belong here.
+        ({"canonical": a.canonical, "variant": v, "kind": a.kind}
+         for a in kb.aliases for v in (*a.variants, *a.question_variants)),
     )
     df: Counter[str] = Counter()
     for row in docs:

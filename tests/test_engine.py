@@ -68,7 +68,8 @@ def test_a_long_period_says_how_to_narrow_it(engine: Engine):
     assert f"{year.more} more. Ask about one month of it, or add a place." in render_plain(year)
     assert "Ask about one month of it" in render_html(year)
     single = engine.ask("What happened on 31 October 2023?")
-    assert single.more == 0 and "narrow" not in render_plain(single)
+    assert single.more == 0 and single.narrow == ""
+    assert "more." not in render_plain(single)
 
 
 def test_events_after_a_date_are_the_nearest_with_a_true_count(engine: Engine):

@@ -5,8 +5,10 @@ import pytest
 import sqlite_utils
 
 from bot import index as index_module
+from bot.engine import open_engine
 from bot.index import build_index, knowledge_fingerprint, read_meta
 from bot.knowledge import load_knowledge
+from tests.conftest import SMALL_SOURCES
 
 
 def test_index_has_every_table_and_a_working_fts(small_knowledge: Path, tmp_path: Path):
@@ -66,9 +68,6 @@ def test_read_meta_of_a_foreign_file_is_empty(tmp_path: Path):
 
 
 def test_question_variants_mean_their_term_in_questions_only(write_knowledge, tmp_path: Path):
-    from bot.engine import Engine
-    from tests.conftest import SMALL_SOURCES
-
     root = write_knowledge({"sources.toml": SMALL_SOURCES, "k.toml": """
         [[event]]
         id = "wind-down"
@@ -90,8 +89,7 @@ def test_question_variants_mean_their_term_in_questions_only(write_knowledge, tm
         variants = ["mission chief"]
         question_variants = ["ran", "led"]
         """})
-    build_index(load_knowledge(root), tmp_path / "i.sqlite")
-    engine = Engine(tmp_path / "i.sqlite")
+    engine = open_engine(root, tmp_path / "i.sqlite")
     try:
         texts = {d["id"]: d["text"].split() for d in engine.searcher.docs(["wind-down", "who-led"])}
         assert "ran" in texts["wind-down"] and "head" not in texts["wind-down"]

@@ -1,9 +1,6 @@
 import pytest
 
-from bot.engine import Engine
-from bot.index import build_index
-from bot.knowledge import load_knowledge
-from bot.search import Searcher
+from bot.engine import Engine, open_engine
 from tests.conftest import SMALL_SOURCES
 
 
@@ -111,8 +108,8 @@ def test_an_everyday_word_stays_weak_under_its_alias(write_knowledge, tmp_path):
         canonical = "ended"
         variants = ["end"]
         """})
-    build_index(load_knowledge(root), tmp_path / "i.sqlite")
-    searcher = Searcher(tmp_path / "i.sqlite")
+    engine = open_engine(root, tmp_path / "i.sqlite")
+    searcher = engine.searcher
     try:
         rare = searcher.idf("ended")
         assert rare > searcher._common_weight  # in 1 of 41 entries
@@ -121,4 +118,4 @@ def test_an_everyday_word_stays_weak_under_its_alias(write_knowledge, tmp_path):
         assert (typed.text, typed.weight) == ("ended", searcher._common_weight)
         assert (named.text, named.weight) == ("ended", rare)
     finally:
-        searcher.close()
+        engine.close()
