@@ -185,7 +185,7 @@ def _describe(error: dict[str, Any]) -> tuple[str, int | None, str]:
     if kind in ("unexpected_keyword_argument", "extra_forbidden"):
         return key, version, f"unknown field {where!r}"
     message = error["msg"].removeprefix("Value error, ")
-    return key, version, f"{where}: {message}"
+    return key, version, f"{where}: {message}" if where else message
 
 
 def _validate(item: _Located) -> tuple[Any | None, list[Problem]]:

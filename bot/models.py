@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 MONTHS = (
@@ -130,11 +137,51 @@ EventKind = Literal[
     "report",
     "award",
     "politics",
+    "contingent",
 ]
 Verification = Literal["un", "news", "secondary"]
-AliasKind = Literal["place", "term", "person", "organisation"]
+AliasKind = Literal["place", "term", "person", "organisation", "country", "mission"]
+# Offices whose holders follow one another, so "who came before X?" can be worked out from dates.
+Role = Literal[
+    "head-of-mission",
+    "deputy-head-of-mission",
+    "force-commander",
+    "deputy-force-commander",
+    "police-commissioner",
+]
+# What a figure counts. "killed"/"wounded"/"missing" are one event's toll; "fatalities" are the
+# mission's own deaths over a period (a year, or the whole mission).
+FigureKind = Literal[
+    "killed",
+    "wounded",
+    "missing",
+    "fatalities",
+    "military-ceiling",
+    "police-ceiling",
+    "troops",
+    "police",
+    "civilian-staff",
+    "personnel",
+    "budget-usd",
+    "camps",
+    "contributing-countries",
+    "displaced",
+]
+MAX_EVIDENCE_WORDS = 25
+# The years the bot covers: the 2012 crisis that led to the mission, to the 2024 liquidation.
+ERA = (2012, 2024)
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _short_quote(text: str) -> str:
+    words = len(text.split())
+    if words > MAX_EVIDENCE_WORDS:
+        raise ValueError(f"a quote is at most {MAX_EVIDENCE_WORDS} words (this one has {words})")
+    return text
+
+
+Quote = Annotated[Text, AfterValidator(_short_quote)]
 
 
 @pydantic_dataclass(config=_STRICT)
@@ -147,6 +194,21 @@ class Source:
     date: DateField
     url: Url
     language: Literal["en", "fr", "de", "sw", "other"] = "en"
+    # Verbatim extracts (at most 25 words each) backing the facts that cite this source, so a
+    # curator can check every claim without re-reading the whole document.
+    evidence: tuple[Quote, ...] = ()
+
+
+@pydantic_dataclass(config=_STRICT)
+class Figure:
+    """A number an entry states: a toll, a ceiling, a budget, a count."""
+
+    what: FigureKind
+    value: Annotated[float, Field(ge=0)]
+    # Whose number it is when that matters ("peacekeepers", "civilians", "Chad").
+    who: str = ""
+    # The year a figure covers when it is not the entry's own date (a FAQ's per-year counts).
+    year: Annotated[int, Field(ge=1990, le=2100)] | None = None
 
 
 @pydantic_dataclass(config=_STRICT)
@@ -172,6 +234,32 @@ class Event:
     end_date: DateField | None = None
     verification: Verification = "un"
     versions: tuple[Version, ...] = ()
+    # What the event is about, as structured subjects: the engine requires a question's
+    # entities to be among them (a place merely mentioned in a summary is not a subject).
+    people: tuple[Text, ...] = ()
+    countries: tuple[Text, ...] = ()
+    resolution: Annotated[int, Field(ge=1, le=9999)] | None = None
+    role: Role | None = None
+    acting: bool = False
+    figures: tuple[Figure, ...] = ()
+    mandate_until: DateField | None = None
+    # Set when the event lies outside the mission's era (2012-2024) on purpose.
+    outside_era: bool = False
+    # Another event with the same kind, place and day that is a genuinely separate happening.
+    distinct_from: tuple[EntryId, ...] = ()
+    title_fr: Text | None = None
+    summary_fr: Text | None = None
+
+    @model_validator(mode="after")
+    def _sane_dates(self) -> Event:
+        if self.end_date is not None and self.end_date.last_day() < self.date.first_day():
+            raise ValueError(f"end_date {self.end_date} is before date {self.date}")
+        years = [self.date.year] + ([self.end_date.year] if self.end_date else [])
+        if not self.outside_era and any(not ERA[0] <= y <= ERA[1] for y in years):
+            raise ValueError(
+                f"date {self.date} lies outside the mission's era ({ERA[0]}-{ERA[1]}); "
+                "set outside_era = true if that is on purpose")
+        return self
 
 
 @pydantic_dataclass(config=_STRICT)
@@ -187,6 +275,15 @@ class FaqEntry:
     tags: tuple[Text, ...] = ()
     verification: Verification = "un"
     versions: tuple[Version, ...] = ()
+    kind: EventKind | None = None
+    places: tuple[Text, ...] = ()
+    people: tuple[Text, ...] = ()
+    countries: tuple[Text, ...] = ()
+    resolution: Annotated[int, Field(ge=1, le=9999)] | None = None
+    figures: tuple[Figure, ...] = ()
+    title_fr: Text | None = None
+    fact_fr: Text | None = None
+    answer_fr: Text | None = None
 
 
 @pydantic_dataclass(config=_STRICT)
