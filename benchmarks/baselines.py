@@ -13,7 +13,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.answer import event_when
+from bot.i18n import human_span
 from bot.knowledge import KnowledgeBase
 
 
@@ -22,7 +22,8 @@ def passages(kb: KnowledgeBase) -> list[str]:
     texts = []
     for event in kb.events:
         claims = " ".join(v.claim for v in event.versions)
-        texts.append(f"{event_when(event)}: {event.title}. {event.summary} {claims}".strip())
+        when = human_span(event.date, event.end_date)
+        texts.append(f"{when}: {event.title}. {event.summary} {claims}".strip())
     for faq in kb.faqs:
         claims = " ".join(v.claim for v in faq.versions)
         texts.append(f"{faq.questions[0]} {faq.fact} {faq.answer} {claims}".strip())

@@ -20,8 +20,8 @@ from pathlib import Path
 from benchmarks.synthetic import synthetic_knowledge, synthetic_questions
 from bot.engine import Engine
 from bot.evaluation import CATEGORIES, accuracy, evaluate, load_questions
-from bot.index import build_index
 from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.store import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 

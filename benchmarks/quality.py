@@ -30,8 +30,8 @@ from benchmarks.engine import percentile, table
 from benchmarks.synthetic import synthetic_knowledge
 from bot.engine import Engine
 from bot.evaluation import CATEGORIES, OFFTOPIC, Question, judge, load_questions
-from bot.index import build_index
 from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.store import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "our engine"

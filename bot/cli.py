@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from bot.answer import render_html, render_plain
 from bot.config import Config, ConfigError, load_config
 from bot.engine import Engine, open_engine
-from bot.index import build_index, knowledge_fingerprint
+from bot.i18n import LANGS
 from bot.ingest import ingest, write_drafts
 from bot.knowledge import KnowledgeError, check_knowledge
+from bot.models import Topic
+from bot.render import render_html, render_plain
+from bot.store import build_index, knowledge_fingerprint
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 HISTORY_FILE = Path.home() / ".minusma_bot_history"
@@ -42,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--html", action="store_true", help="print the Telegram HTML form")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--confidence", action="store_true", help="show the confidence score")
+    ask.add_argument("--lang", choices=LANGS, default="en",
+                     help="language of the reply's dates and phrases (default: en)")
     sub.add_parser("check", help="validate the knowledge files; exit 1 on any problem")
     sub.add_parser("build", help="validate and (re)build the search index")
     sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
@@ -154,9 +158,9 @@ def _ask(engine: Engine, question: str, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
     elif args.html:
-        print(render_html(answer))
+        print(render_html(answer, lang=args.lang))
     else:
-        print(render_plain(answer, show_confidence=args.confidence))
+        print(render_plain(answer, lang=args.lang, show_confidence=args.confidence))
     return EXIT_OK
 
 
@@ -172,6 +176,7 @@ def _chat(engine: Engine) -> int:
     print(f"MINUSMA facts bot: {counts.get('events', 0)} events, {counts.get('faq', 0)} FAQ "
           f"entries, {counts.get('sources', 0)} sources.")
     print("Ask a question (English or French). /timeline shows the withdrawal; /quit leaves.")
+    choices: list[Topic] = []
     try:
         while True:
             try:
@@ -184,7 +189,12 @@ def _chat(engine: Engine) -> int:
             if line in ("/quit", "/exit", "quit", "exit"):
                 break
             started = time.perf_counter()
-            answer = engine.timeline() if line == "/timeline" else engine.ask(line)
+            if line.isdigit() and 1 <= int(line) <= len(choices):
+                # A number picks one of the "which one?" choices just offered.
+                answer = engine.topic(choices[int(line) - 1].doc_id) or engine.ask(line)
+            else:
+                answer = engine.timeline() if line == "/timeline" else engine.ask(line)
+            choices = list(answer.choices)
             elapsed = (time.perf_counter() - started) * 1000
             print(render_plain(answer))
             print(f"({answer.kind}, confidence {answer.confidence:.2f}, {elapsed:.1f} ms)\n")

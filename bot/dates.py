@@ -57,7 +57,13 @@ class DateSpan:
         return self.date.human()
 
 
+# Years a question can mean; a larger number after "20" is a resolution ("resolution 2085").
+YEARS = range(1950, 2036)
+
+
 def _span(year: int, month: int | None = None, day: int | None = None) -> DateSpan | None:
+    if year not in YEARS:
+        return None
     try:
         if month is None:
             date = PartialDate(year)
@@ -97,6 +103,8 @@ def find_dates(text: str) -> tuple[list[DateSpan], str]:
             span = _from_match(shape, match.groups())
             if span is not None:
                 found.append(span)
+            elif shape == "y":
+                return match.group(0)  # not a year we know of: a number, left for the question
             return " "  # an impossible date (31/02/2023) is dropped, not read as its year
 
         folded = pattern.sub(take, folded)

@@ -1,35 +1,56 @@
 """The answer engine: one object that turns a question into an `Answer`.
 
-It owns an open index (a `Searcher`) and the sources; it never imports Telegram. Adapters
-(console, Telegram, benchmarks) call `ask`, `topic`, `timeline` and `suggest`.
+It reads one index (`Store`), understands questions (`Lexicon`), ranks entries (`Ranker`),
+works out small derived facts (`derive`) and composes the answer (`compose`). It never imports
+Telegram; adapters (console, Telegram, benchmarks) call `ask`, `topic`, `timeline`, `suggest`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import TypeAdapter
-
-from bot.answer import decode, item_for, match_for, topic_for
-from bot.index import build_index, knowledge_fingerprint, read_meta
+from bot import compose, derive
+from bot.compose import CONFIDENT, SUGGEST_FLOOR
+from bot.dates import DateSpan
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.models import Answer, Source, Topic
-from bot.search import Query, Scored, Searcher
+from bot.models import Answer, Phrase, Topic
+from bot.query import Lexicon, Question
+from bot.rank import Candidate, Ranker
+from bot.store import (
+    Doc,
+    FigureRow,
+    Span,
+    Store,
+    build_index,
+    knowledge_fingerprint,
+    read_meta,
+)
+from bot.text import SCOPE_WORDS, THANKS, fold
 
-CONFIDENT = 0.62  # below this the engine declines; tuned on tests/questions.toml
-SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
-RELATED_MARGIN = 0.15
 MAX_TIMELINE_ITEMS = 12
-_NARROWER = {
-    "year": "Ask about one month of it, or add a place.",
-    "month": "Ask about one day of it, or add a place.",
-    "": "Add a place or a topic to narrow it down.",
-}
 WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
-_SOURCE = TypeAdapter(Source)
+# A curated FAQ phrasing this close to the question answers it, rather than a derivation.
+FAQ_PHRASING_MATCH = 0.85
+# A one-word question about a noun this common fits too many entries to pick one.
+VAGUE_SHARE = 0.02
+# What "the most" compares when the question names no measure, by topic.
+MOST_BY_TOPIC = {
+    "attack": frozenset({"killed"}),
+    "casualties": frozenset({"killed"}),
+    "troops": frozenset({"troops"}),
+    "budget": frozenset({"budget-usd"}),
+    "mandate": frozenset({"military-ceiling"}),
+}
+
+
+MOST_PHRASES = {
+    "most-killed": frozenset({"killed", "fatalities"}),
+    "most-troops": frozenset({"troops", "personnel", "police"}),
+    "most-budget": frozenset({"budget-usd"}),
+}
 
 
 @dataclass(frozen=True)
@@ -39,157 +60,270 @@ class EngineInfo:
     fingerprint: str
 
 
+def _span(span: DateSpan) -> Span:
+    return (span.first, span.last, span.precision)
+
+
 class Engine:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.searcher = Searcher(db_path)
-        self.sources: dict[str, Source] = {
-            sid: _SOURCE.validate_json(row["payload"])
-            for sid, row in self.searcher.sources().items()
-        }
-        meta = self.searcher.meta()
+        self.store = Store(db_path)
+        self.lexicon = Lexicon(self.store)
+        self.ranker = Ranker(self.store, self.lexicon)
+        self.sources = self.store.sources()
+        self.tenures = self.store.tenures()
+        meta = self.store.meta()
         self.info = EngineInfo(json.loads(meta.get("counts", "{}")), meta.get("built_at", ""),
                                meta.get("fingerprint", ""))
-        self._featured = self._featured_topics()
+        self._featured = [compose.topic_for(d)
+                          for d in self.store.docs(self.store.featured_ids())]
 
     def close(self) -> None:
-        self.searcher.close()
+        self.store.close()
 
     # --- questions ------------------------------------------------------------------------
 
     def ask(self, question: str) -> Answer:
-        query = self.searcher.parse(question)
-        if query.intent in ("smalltalk", "empty"):
-            return self._smalltalk(question, query)
-        if query.intent == "dates":
-            return self._on_dates(question, query)
-        if query.intent == "order":
-            compared = self._compare(question, query)
+        return self.answer(self.lexicon.parse(question))
+
+    def answer(self, q: Question) -> Answer:
+        if q.intent == "empty":
+            return compose.smalltalk(q, "ask-me", self._featured[:5])
+        if q.intent == "junk":
+            return compose.smalltalk(q, "junk", self._featured[:5])
+        if q.intent == "smalltalk":
+            thanked = any(t in THANKS for t in fold(q.raw).split())
+            return compose.smalltalk(q, "thanks" if thanked else "hello", self._featured[:5])
+        if any(e.kind == "mission" for e in q.entities) or q.missing:
+            return compose.decline(q, self._closest(q), self._featured)
+        if q.intent == "dates":
+            return self._on_dates(q)
+        if q.intent == "order":
+            compared = self._compare(q)
             if compared is not None:
                 return compared
-        return self._lookup(question, query)
+        if q.intent == "listing":
+            return self._listing(q)
+        ranked = self.ranker.rank(q)
+        worked_out = self._derive(q, ranked)
+        if worked_out is not None:
+            return worked_out
+        return self._decide(q, ranked)
 
     def topic(self, doc_id: str) -> Answer | None:
         """The full answer for one entry, as when a user picks a suggested topic."""
-        doc = self.searcher.doc(doc_id)
+        doc = self.store.doc(doc_id)
         if doc is None:
             return None
-        return Answer("fact", doc["title"], 1.0, "", (item_for(doc, self.sources),),
-                      matches=(match_for(doc, 1.0),))
+        return Answer("fact", doc.title, 1.0, None, (compose.item_for(doc, self.sources),))
 
     def suggest(self, question: str, limit: int = 10) -> list[tuple[Topic, Answer]]:
-        """Ranked answers for an inline query: only entries above the confidence threshold."""
-        query = self.searcher.parse(question)
-        if query.intent in ("smalltalk", "empty"):
+        """Ranked answers for an inline query: only entries the engine is sure of."""
+        q = self.lexicon.parse(question)
+        if q.intent in ("smalltalk", "empty", "junk") or q.missing:
             return []
-        if query.intent == "dates":
-            docs = self.searcher.on_dates(query.dates, limit)
-            return [(topic_for(d), self._single(d, 1.0)) for d in docs[:limit]]
-        results = [s for s in self.searcher.lookup(query, limit) if s.score >= CONFIDENT]
-        return [(topic_for(s.doc), self._single(s.doc, s.score)) for s in results]
+        if q.intent == "dates":
+            docs = self.store.on_dates([_span(s) for s in q.dates], limit, q.direction)
+        else:
+            docs = [c.doc for c in self.ranker.rank(q, limit)
+                    if c.score >= CONFIDENT and c.subject_ok]
+        return [(compose.topic_for(d), self._single(d)) for d in docs[:limit]]
 
-    def timeline(
-        self, kinds: tuple[str, ...] = WITHDRAWAL_KINDS, since: str = "2023-06-01"
-    ) -> Answer:
+    def timeline(self, kinds: tuple[str, ...] = WITHDRAWAL_KINDS,
+                 since: str = "2023-06-01") -> Answer:
         """The withdrawal chronology: every closure and handover in date order."""
-        docs = self.searcher.events_of_kinds(kinds, since)
-        items = tuple(item_for(d, self.sources) for d in docs)
-        return Answer("timeline", "timeline", 1.0,
-                      f"The withdrawal, step by step ({len(items)} events)", items,
-                      matches=tuple(match_for(d, 1.0) for d in docs))
+        docs = self.store.events_of_kinds(kinds, since)
+        return compose.timeline(None, Phrase.of("withdrawal-timeline", count=len(docs)), docs,
+                                self.sources)
 
     def featured(self) -> list[Topic]:
         return list(self._featured)
 
-    # --- composing ---------------------------------------------------------------------------
+    # --- routes ------------------------------------------------------------------------
 
-    def _single(self, doc: dict[str, Any], score: float) -> Answer:
-        return Answer("fact", doc["title"], score, "", (item_for(doc, self.sources),),
-                      matches=(match_for(doc, score),))
+    def _single(self, doc: Doc) -> Answer:
+        return Answer("fact", doc.title, 1.0, None, (compose.item_for(doc, self.sources),))
 
-    def _lookup(self, question: str, query: Query) -> Answer:
-        results = self.searcher.lookup(query)
-        matches = tuple(match_for(s.doc, s.score) for s in results)
-        if not results or results[0].score < CONFIDENT:
-            return self._unknown(question, query, results)
-        best = results[0]
-        related = tuple(
-            topic_for(s.doc) for s in results[1:4]
-            if s.score >= max(CONFIDENT, best.score - RELATED_MARGIN)
-        )
-        return Answer("fact", question, round(best.score, 3), "",
-                      (item_for(best.doc, self.sources),), related, matches=matches)
+    def _closest(self, q: Question) -> list[Candidate]:
+        return self.ranker.rank(q, limit=5)
 
-    def _unknown(self, question: str, query: Query, results: list[Scored]) -> Answer:
-        topics = tuple(topic_for(s.doc) for s in results[:3] if s.score >= SUGGEST_FLOOR)
-        missing = [t.typed for t in query.terms if not t.known][:3]
-        if missing:
-            words = ", ".join(f"“{w[:40]}”" for w in missing)
-            headline = f"I don't know: my sources say nothing about {words}."
-        else:
-            headline = "I don't know: nothing in my sources answers that for sure."
-        return Answer("unknown", question, round(results[0].score, 3) if results else 0.0,
-                      headline, topics=topics or tuple(self._featured[:3]),
-                      matches=tuple(match_for(s.doc, s.score) for s in results))
+    def _decide(self, q: Question, ranked: list[Candidate]) -> Answer:
+        if not ranked or ranked[0].score < CONFIDENT:
+            return compose.decline(q, ranked, self._featured)
+        best = ranked[0]
+        if self._vague(q, best):
+            options = [c for c in ranked if c.score >= SUGGEST_FLOOR]
+            if len(options) >= 2:
+                return compose.choice(q, options, ranked)
+        rivals = compose.rivals(q, best, ranked)
+        if rivals:
+            return compose.choice(q, [best, *rivals], ranked)
+        return compose.fact(q, best, ranked, self.sources)
 
-    def _smalltalk(self, question: str, query: Query) -> Answer:
-        if query.intent == "empty":
-            headline = "Ask me a question about MINUSMA, the UN mission in Mali (2013-2023)."
-        else:
-            headline = ("Hello! I answer questions about MINUSMA, the UN peacekeeping mission "
-                        "in Mali (2013-2023), with sources. For example:")
-        return Answer("smalltalk", question, 0.0, headline, topics=tuple(self._featured[:5]))
+    def _vague(self, q: Question, best: Candidate) -> bool:
+        """A lone common noun ("attack", "camp") with nothing to tell its entries apart, and
+        no overview (FAQ) about it."""
+        content = [t for t in q.terms if t.text not in SCOPE_WORDS]
+        if len(content) != 1 or q.entities or q.dates or q.answer_type:
+            return False
+        if best.doc.kind == "faq" and content[0].text in best.doc.key_terms:
+            return False
+        term = content[0]
+        return term.known and self.lexicon.df.get(term.text, 0) >= max(
+            3, VAGUE_SHARE * self.lexicon.n_docs)
 
-    def _on_dates(self, question: str, query: Query) -> Answer:
-        precision = query.dates[0].precision if query.direction == "on" else ""
-        docs = self.searcher.on_dates(query.dates, MAX_TIMELINE_ITEMS, query.direction)
-        if query.direction == "on":
-            label = " and ".join(span.label() for span in query.dates[:2])
-            when = f"on {label}"
-        else:
-            when = f"{query.direction} {query.dates[0].label()}"
-            label = when[0].upper() + when[1:]
+    def _on_dates(self, q: Question) -> Answer:
+        spans = [_span(s) for s in q.dates]
+        docs = self.store.on_dates(spans, MAX_TIMELINE_ITEMS, q.direction)
+        span = q.dates[0]
+        where = f"on-{span.precision}" if q.direction == "on" else q.direction
         if not docs:
-            return Answer("unknown", question, 0.0, f"I don't know of any event {when}.",
-                          topics=tuple(self._nearest_dated(query)))
-        items = tuple(item_for(d, self.sources) for d in docs)
-        total = self.searcher.count_on_dates(query.dates, query.direction)
-        noun = "event" if total == 1 else "events"
-        more = total - len(docs)
-        narrow = _NARROWER.get(precision, _NARROWER[""]) if more else ""
-        return Answer("timeline", question, 1.0, f"{label}: {total} {noun}", items,
-                      more=more, narrow=narrow,
-                      matches=tuple(match_for(d, 1.0) for d in docs))
+            topics = [compose.topic_for(d) for d in self.store.nearest_dated(span.first)]
+            return Answer("unknown", q.raw, 0.0, Phrase.of(f"no-event-{where}",
+                                                           date=span.date.iso),
+                          topics=tuple(topics))
+        total = self.store.count_on_dates(spans, q.direction)
+        key = "on" if q.direction == "on" else q.direction
+        headline = Phrase.of(f"{key}-{'one' if total == 1 else 'many'}", date=span.date.iso,
+                             count=total)
+        precision = span.precision if q.direction == "on" else ""
+        narrow = Phrase.of(f"narrow-{precision}" if precision in ("year", "month")
+                           else "narrow-any")
+        return compose.timeline(q, headline, docs, self.sources, total - len(docs), narrow)
 
-    def _nearest_dated(self, query: Query) -> list[Topic]:
-        return [topic_for(r) for r in self.searcher.nearest_dated(query.dates[0].first.isoformat())]
+    def _listing(self, q: Question) -> Answer:
+        """Everything the knowledge holds about one named thing, in date order."""
+        entities = q.hard_entities or q.entities
+        ids: set[str] | None = None
+        for entity in entities:
+            found = set(self.store.with_subject(entity.phrase, limit=10_000))
+            ids = found if ids is None else ids & found
+        docs = [d for d in self.store.docs(sorted(ids or ())) if d.kind == "event"]
+        if q.dates:
+            docs = [d for d in docs if any(d.overlaps(s.first, s.last) for s in q.dates)]
+        docs.sort(key=lambda d: (d.date_lo or "", d.id))
+        if not docs:
+            return compose.decline(q, self._closest(q), self._featured)
+        if len(docs) == 1:
+            return Answer("fact", q.raw, 1.0, None, (compose.item_for(docs[0], self.sources),))
+        label = " ".join(e.typed for e in entities)
+        label = label[:1].upper() + label[1:]
+        if q.dates:
+            headline = Phrase.of("about-date-many", label=label, date=q.dates[0].date.iso,
+                                 count=len(docs))
+        else:
+            headline = Phrase.of("about-many", label=label, count=len(docs))
+        shown = docs[:MAX_TIMELINE_ITEMS]
+        return compose.timeline(q, headline, shown, self.sources, len(docs) - len(shown),
+                                Phrase.of("narrow-any"))
 
-    def _compare(self, question: str, query: Query) -> Answer | None:
-        found: list[Scored] = []
-        for entity in dict.fromkeys(query.entities):
-            best = self.searcher.lookup_entity(query, entity)
+    def _compare(self, q: Question) -> Answer | None:
+        found: list[Candidate] = []
+        for entity in dict.fromkeys(e for e in q.entities):
+            others = [e for e in q.entities if e != entity]
+            sub = Question(q.raw, [t for t in q.terms if not any(
+                t.text in o.phrase.split() for o in others)], [entity], q.dates, "lookup",
+                q.answer_type, q.topics)
+            ranked = self.ranker.rank(sub, limit=20)
+            best = next((c for c in ranked if c.doc.kind == "event" and c.subject_ok), None)
             if best is None or best.score < CONFIDENT:
                 return None
             if all(best.id != f.id for f in found):
                 found.append(best)
         if len(found) < 2:
             return None
-        found.sort(key=lambda s: (s.doc["date_lo"], s.id))
-        first, *rest = found
-        if any(s.doc["date_lo"] == first.doc["date_lo"] for s in rest):
-            headline = "They happened on the same day."
-        else:
-            later = ", then ".join(f"{s.doc['title']}" for s in rest)
-            headline = f"First: {first.doc['title']}; then {later}."
-        items = tuple(item_for(s.doc, self.sources) for s in found)
-        confidence = min(s.score for s in found)
-        return Answer("comparison", question, round(confidence, 3), headline, items,
-                      matches=tuple(match_for(s.doc, s.score) for s in found))
+        return compose.comparison(q, found, self.sources)
 
-    def _featured_topics(self) -> list[Topic]:
-        docs = self.searcher.docs(r["id"] for r in self.searcher.titles("faq"))
-        chosen = [d for d in docs if "featured" in decode(d).tags] or docs
-        return [topic_for(d) for d in chosen[:8]]
+    # --- derivations -----------------------------------------------------------------------
+
+    def _derive(self, q: Question, ranked: list[Candidate]) -> Answer | None:
+        best = ranked[0] if ranked else None
+        if (best is not None and best.doc.kind == "faq" and best.score >= CONFIDENT
+                and best.similarity >= FAQ_PHRASING_MATCH):
+            return None  # a curated answer to this very question
+        people = [e for e in q.entities if e.kind == "person"]
+        if q.relation and people:
+            return self._neighbour(q, people[0].phrase, q.relation)
+        if q.role and not people and q.answer_type in ("who", None):
+            if q.superlative in ("first", "last") and not q.dates:
+                found = derive.end_holder(self.tenures, q.role, q.superlative)
+                return self._holder_answer(q, found, f"{q.superlative}-holder")
+            if q.dates and q.answer_type == "who":
+                found = derive.holder_at(self.tenures, q.role, q.dates[0])
+                return self._holder_answer(q, found, "holder")
+        if q.answer_type == "how_many" and q.measures and q.dates and not q.hard_entities:
+            total = derive.year_total(self.ranker_figures(), q.measures, q.dates[0])
+            if total is not None and total.value is not None:
+                docs = self.store.docs(total.doc_ids)
+                headline = Phrase.of("year-total", period=q.dates[0].date.iso,
+                                     value=total.value)
+                return compose.derived(q, total, headline, docs, self.sources)
+            return None
+        if q.superlative == "most":
+            return self._most(q)
+        if q.superlative in ("first", "last") and q.topics and not q.role:
+            return self._first_or_last(q, q.superlative)
+        return None
+
+    def ranker_figures(self) -> list[FigureRow]:
+        return [f for rows in self.ranker.figures.values() for f in rows]
+
+    def _neighbour(self, q: Question, person: str, relation: str) -> Answer | None:
+        found = derive.neighbour(self.tenures, person, q.role, relation)
+        if found is None:
+            return None
+        role = found.role
+        if found.kind.startswith("no-"):
+            headline = Phrase.of(found.kind, person=found.holders[0].label(), role=role)
+        else:
+            this, other = found.holders
+            headline = Phrase.of(relation, other=other.label(), person=this.label(), role=role)
+        docs = self.store.docs(found.doc_ids)
+        return compose.derived(q, found, headline, docs, self.sources)
+
+    def _holder_answer(self, q: Question, found: derive.Derived | None, key: str
+                       ) -> Answer | None:
+        if found is None:
+            return None
+        names = ", ".join(h.label() for h in found.holders)
+        role = found.role
+        if key == "holder":
+            headline = Phrase.of(key, names=names, role=role, period=q.dates[0].date.iso)
+        else:
+            headline = Phrase.of(key, name=names, role=role)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    def _scoped_docs(self, q: Question, docs: Sequence[Doc]) -> list[Doc]:
+        """The entries among `docs` about every named thing of the question, in its dates."""
+        kept = [d for d in docs if all(e.phrase in d.subjects for e in q.hard_entities)]
+        if q.dates:
+            kept = [d for d in kept if any(d.overlaps(s.first, s.last) for s in q.dates)]
+        if q.kinds:
+            kept = [d for d in kept if d.event_kind in q.kinds or d.kind == "faq"]
+        return kept
+
+    def _most(self, q: Question) -> Answer | None:
+        measures = q.measures or next(
+            (MOST_BY_TOPIC[t] for t in q.topics if t in MOST_BY_TOPIC), frozenset())
+        if not measures:
+            return None
+        figures = [f for f in self.ranker_figures() if f.what in measures]
+        docs = self._scoped_docs(q, self.store.docs(f.doc_id for f in figures))
+        docs = [d for d in docs if d.kind == "event"]
+        found = derive.largest(figures, measures, {d.id for d in docs})
+        if found is None or found.value is None:
+            return None
+        key = next((k for k, m in MOST_PHRASES.items() if measures & m), "most")
+        headline = Phrase.of(key, count=found.compared, value=found.value)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    def _first_or_last(self, q: Question, which: str) -> Answer | None:
+        docs = self._scoped_docs(q, self.store.events_of_kinds(q.kinds, limit=100_000))
+        found = derive.first_or_last(docs, which)
+        if found is None:
+            return None
+        headline = Phrase.of(f"{which}-of", count=found.compared)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
 
 def open_engine(knowledge_dir: Path, db_path: Path, *, rebuild: bool = False) -> Engine:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import render_plain
 from bot.models import Answer
+from bot.render import render_plain
 
 OFFTOPIC = "offtopic"
 CATEGORIES = ("plain", "paraphrase", "typo", "keyword", "french", "date", "order", OFFTOPIC)

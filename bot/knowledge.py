@@ -57,6 +57,10 @@ class KnowledgeBase:
     aliases: tuple[Alias, ...]
     files: tuple[str, ...] = ()
 
+    def entries(self) -> tuple[Event | FaqEntry, ...]:
+        """Every event, then every FAQ entry."""
+        return (*self.events, *self.faqs)
+
     def counts(self) -> dict[str, int]:
         return {
             "sources": len(self.sources),

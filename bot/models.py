@@ -300,7 +300,25 @@ class Alias:
 
 # --- What the engine returns -----------------------------------------------------------------
 
-AnswerKind = Literal["fact", "timeline", "comparison", "unknown", "smalltalk"]
+AnswerKind = Literal[
+    "fact", "timeline", "comparison", "derived", "choice", "unknown", "smalltalk"
+]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence of the interface by its catalogue key (bot/i18n.py), with its parameters;
+    renderers word it in the reader's language."""
+
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **params: object) -> Phrase:
+        return cls(key, tuple((k, str(v)) for k, v in params.items()))
+
+    def args(self) -> dict[str, str]:
+        return dict(self.params)
 
 
 @dataclass(frozen=True)
@@ -308,7 +326,7 @@ class Citation:
     source_id: str
     title: str
     publisher: str
-    date: str
+    date: str  # ISO, as precise as known
     url: str
 
 
@@ -321,6 +339,7 @@ class Match:
     title: str
     score: float
     date: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -329,6 +348,8 @@ class Topic:
 
     doc_id: str
     title: str
+    when: str = ""  # ISO date of an event
+    title_fr: str = ""
 
 
 @dataclass(frozen=True)
@@ -341,14 +362,18 @@ class Claim:
 
 @dataclass(frozen=True)
 class Item:
-    """One cited statement of an answer: a fact line, its context and its sources."""
+    """One cited statement of an answer: what it states first, its context, its sources."""
 
-    fact: str
+    title: str  # an event's title, or a FAQ entry's short fact
     context: str
     citations: tuple[Citation, ...]
     versions: tuple[Claim, ...] = ()
     secondary: bool = False
     doc_id: str | None = None
+    when: str = ""  # ISO date of an event, as precise as known; "" for a FAQ entry
+    until: str = ""  # ISO end date of an event that lasted
+    title_fr: str = ""
+    context_fr: str = ""
 
 
 @dataclass(frozen=True)
@@ -358,14 +383,15 @@ class Answer:
     kind: AnswerKind
     question: str
     confidence: float
-    headline: str
+    headline: Phrase | None = None
     items: tuple[Item, ...] = ()
-    topics: tuple[Topic, ...] = ()
-    more: int = 0  # items matched but left out for length
-    narrow: str = ""  # how to ask for fewer items, when some were left out
+    topics: tuple[Topic, ...] = ()  # "see also" after an answer, "closest topics" after none
+    choices: tuple[Topic, ...] = ()  # "which one?": the candidates the question fits equally
+    more: int = 0  # items matched but left out
+    narrow: Phrase | None = None  # how to ask for fewer items, when some were left out
     matches: tuple[Match, ...] = field(default=(), compare=False)
 
     @property
     def is_answer(self) -> bool:
-        """True when the engine stated cited facts rather than declining."""
-        return self.kind in ("fact", "timeline", "comparison")
+        """True when the engine stated cited facts rather than declining or asking back."""
+        return self.kind in ("fact", "timeline", "comparison", "derived")

@@ -42,11 +42,11 @@ from telegram.ext import (
 )
 from telegram.ext.filters import MessageFilter
 
-from bot.answer import render_html, render_html_parts, split_message
 from bot.config import Config
 from bot.engine import open_engine, rebuild
 from bot.knowledge import KnowledgeError
 from bot.models import Answer, Topic
+from bot.render import render_html, render_html_parts, split_message, topic_label
 
 log = logging.getLogger(__name__)
 
@@ -180,14 +180,20 @@ def topic_keyboard(topics: Sequence[Topic]) -> InlineKeyboardMarkup | None:
         data = TOPIC_PREFIX + topic.doc_id
         if len(data.encode()) > CALLBACK_DATA_LIMIT:
             continue  # knowledge ids are checked to be short; never send what Telegram rejects
-        label = topic.title if len(topic.title) <= 60 else topic.title[:59] + "…"
+        label = topic_label(topic)
+        label = label if len(label) <= 60 else label[:59] + "…"
         buttons.append([InlineKeyboardButton(label, callback_data=data)])
     return InlineKeyboardMarkup(buttons) if buttons else None
 
 
 async def send_answer(message: Message, answer: Answer) -> None:
-    """Reply with an answer; topics become buttons when the engine was not sure."""
-    keyboard = None if answer.is_answer else topic_keyboard(answer.topics)
+    """Reply with an answer; "which one?" choices, or the closest topics when the engine
+    was not sure, become buttons."""
+    keyboard = None
+    if answer.choices:
+        keyboard = topic_keyboard(answer.choices)
+    elif not answer.is_answer:
+        keyboard = topic_keyboard(answer.topics)
     await message.reply_html(
         render_html(answer), reply_markup=keyboard, link_preview_options=NO_PREVIEW,
         do_quote=message.chat.type != ChatType.PRIVATE,

@@ -31,8 +31,8 @@ STOPWORDS = frozenset(
     quelles qui que quoi ou comment combien pourquoi il elle ils elles on ce cet cette ces son sa
     ses leur leurs par pour sur dans avec sans t s n y ne pas plus qu c j m me te se nous vous
     est-ce estce fait faire eu avoir etre s il svp stp mon ma mes moi toi lui dit quoi ya
-    came come comes coming went go goes gone make made event news happening passe arrive
-    lequel laquelle lesquels ont avait avaient fut sera ai avons avez
+    came come comes coming went go goes gone make made event news happening passe
+    lequel laquelle lesquels ont avait avaient fut sera ai avons avez lieu eu
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,
@@ -65,6 +65,13 @@ GREETINGS = frozenset(
     help aide lol
     """.split()
 )
+
+THANKS = frozenset("thanks thank thx ty cheers merci".split())
+
+
+def visible(text: str) -> str:
+    """The text without invisible characters and surrounding blanks."""
+    return _INVISIBLE.sub("", text).strip()
 
 
 def fold(text: str) -> str:
@@ -108,7 +115,9 @@ class AliasMap:
             return
         for phrase in (canonical, *variants):
             key = tuple(tokens(phrase))
-            if key and key != target:
+            # A multi-word canonical maps to itself, so that "Mikado FM" is read whole rather
+            # than as the variant "Mikado" (meaning "Mikado FM") followed by a stray "FM".
+            if key and (key != target or len(key) > 1):
                 self._phrases[key] = target
                 self._longest = max(self._longest, len(key))
         if place:

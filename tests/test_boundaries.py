@@ -3,8 +3,9 @@ import sys
 
 from tests.conftest import ROOT
 
-CORE = ["bot.config", "bot.models", "bot.text", "bot.dates", "bot.knowledge", "bot.index",
-        "bot.search", "bot.answer", "bot.engine", "bot.evaluation", "bot.cli"]
+CORE = ["bot.config", "bot.models", "bot.text", "bot.dates", "bot.knowledge", "bot.store",
+        "bot.query", "bot.rank", "bot.derive", "bot.compose", "bot.render", "bot.i18n",
+        "bot.engine", "bot.suite", "bot.evaluation", "bot.cli"]
 
 
 def test_the_answer_engine_never_imports_telegram():

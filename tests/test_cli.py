@@ -31,6 +31,17 @@ def test_ask_json_and_html(db, capsys):
     assert capsys.readouterr().out.startswith("<b>31 October 2023")
 
 
+def test_ask_json_lists_the_choices_and_lang_writes_french_dates(db, capsys):
+    main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask", "--json",
+          "When was the camp handed over?"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "choice" and len(data["choices"]) >= 2
+    assert all(c["doc_id"] and c["when"] for c in data["choices"])
+    main(["--knowledge", str(KNOWLEDGE), "--db", str(db), "ask", "--lang", "fr",
+          "When did MINUSMA leave Kidal?"])
+    assert capsys.readouterr().out.startswith("31 octobre 2023")
+
+
 def test_check_reports_problems_with_file_and_line_and_exits_1(write_knowledge, capsys):
     root = write_knowledge({"bad.toml": "[[source]]\nid = 'x'\n"})
     assert main(["--knowledge", str(root), "check"]) == 1
@@ -62,11 +73,16 @@ def test_bad_setting_exits_2_with_one_line(monkeypatch, capsys):
 def test_chat_session_over_a_pipe(tmp_path):
     env = {**os.environ, "BOT_DB_PATH": str(tmp_path / "i.sqlite"), "HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"], input="sevare\n/timeline\n/quit\n",
+        [sys.executable, "-m", "bot", "chat"],
+        input="sevare\n/timeline\nWhen was the camp handed over?\n2\n/quit\n",
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "8 December 2023" in done.stdout and "The withdrawal, step by step" in done.stdout
+    # a number picks one of the "which one?" choices just listed
+    picked = done.stdout.split("Which one do you mean?")[1]
+    second = picked.split("\n2. ")[1].split(" (")[0]
+    assert f": {second}" in picked
 
 
 def test_every_command_is_documented_in_the_readme():

@@ -5,9 +5,9 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answer import render_html, render_plain
 from bot.engine import Engine
 from bot.knowledge import load_knowledge
+from bot.render import render_html, render_plain, tg_len
 from tests.conftest import KNOWLEDGE
 
 KB = load_knowledge(KNOWLEDGE)
@@ -48,5 +48,5 @@ def test_faq_phrasings_survive_case_accents_and_invisible_characters(
 def test_any_text_gets_an_answer_that_renders(engine: Engine, text):
     answer = engine.ask(text)
     assert 0.0 <= answer.confidence <= 1.0
-    assert len(render_html(answer)) <= 4096
+    assert tg_len(render_html(answer)) <= 4096
     render_plain(answer)

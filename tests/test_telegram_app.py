@@ -11,9 +11,12 @@ import pytest
 from telegram import Update
 
 from bot.config import Config
+from bot.knowledge import load_knowledge
 from bot.telegram_app import RetryingRateLimiter, build_application
 from tests.conftest import KNOWLEDGE
 from tests.fake_telegram import BOT_USERNAME, TOKEN, parse_html
+
+COUNTS = load_knowledge(KNOWLEDGE).counts()
 
 ADMIN = 42
 
@@ -92,9 +95,10 @@ async def test_sources_and_timeline_are_split_into_valid_messages(fake, bot):
     def bullets() -> int:
         return sum(m.shown.count("•") for m in fake.to_chat(11))
 
-    await fake.wait_for(lambda: bullets() >= 100 and fake.to_chat(12), timeout=15)
-    assert len(fake.to_chat(11)) >= 2 and "100 sources" in fake.to_chat(11)[0].shown
-    assert bullets() == 100
+    sources = COUNTS["sources"]
+    await fake.wait_for(lambda: bullets() >= sources and fake.to_chat(12), timeout=15)
+    assert len(fake.to_chat(11)) >= 2 and f"{sources} sources" in fake.to_chat(11)[0].shown
+    assert bullets() == sources
     timeline = "\n".join(m.shown for m in fake.to_chat(12))
     steps = ["Ogossagou temporary base handed over", "MINUSMA leaves Kidal",
              "Timbuktu camp handed over"]
@@ -111,6 +115,19 @@ async def test_unsure_answer_offers_topic_buttons_that_answer(fake, bot):
     fake.press(buttons[0]["callback_data"], on=first)
     await fake.wait_for(lambda: len(fake.to_chat(13)) == 2 and fake.callback_answers)
     assert "Sources" in fake.to_chat(13)[1].shown
+
+
+async def test_which_one_choices_are_buttons_that_answer(fake, bot):
+    fake.message("When was the camp handed over?", chat_id=16)
+    await fake.wait_for(lambda: fake.to_chat(16))
+    first = fake.to_chat(16)[0]
+    assert "Which one do you mean?" in first.shown
+    buttons = [b for row in first.reply_markup["inline_keyboard"] for b in row]
+    assert len(buttons) >= 2 and all(b["callback_data"].startswith("t:") for b in buttons)
+    assert all("20" in b["text"] for b in buttons)  # each choice shows its date
+    fake.press(buttons[1]["callback_data"], on=first)
+    await fake.wait_for(lambda: len(fake.to_chat(16)) == 2)
+    assert "Sources" in fake.to_chat(16)[1].shown
 
 
 async def test_stale_button_gets_an_alert_not_an_error(fake, bot):
@@ -177,7 +194,7 @@ async def test_admin_reload_swaps_in_new_knowledge(fake, bot, knowledge):
     fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
     await fake.wait_for(lambda: fake.to_chat(ADMIN))
     reply = fake.to_chat(ADMIN)[0].shown
-    assert "Reloaded" in reply and "99 events" in reply
+    assert "Reloaded" in reply and f"{COUNTS['events'] + 1} events" in reply
     fake.message("zanzibarville", chat_id=15)
     await fake.wait_for(lambda: fake.to_chat(15))
     assert fake.to_chat(15)[0].shown.startswith("30 December 2023: Zanzibarville")

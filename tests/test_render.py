@@ -5,10 +5,17 @@ from html.parser import HTMLParser
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answer import TELEGRAM_LIMIT, render_html, render_plain
-from bot.models import Answer, Citation, Claim, Item, Topic
+from bot.models import Answer, Citation, Claim, Item, Phrase, Topic
+from bot.render import (
+    TELEGRAM_LIMIT,
+    render_html,
+    render_html_parts,
+    render_plain,
+    split_message,
+    tg_len,
+)
 
-CITE = Citation("s1", "A <title> & more", "Pub & Co", "1 May 2023", 'https://x.org/?a=1&b="2"')
+CITE = Citation("s1", "A <title> & more", "Pub & Co", "2023-05-01", 'https://x.org/?a=1&b="2"')
 
 # Telegram's HTML mode accepts these tags only (and <a href>); entities must be well formed.
 ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
@@ -32,7 +39,7 @@ class TelegramHTML(HTMLParser):
 
 
 def assert_telegram_safe(text: str) -> None:
-    assert len(text) <= TELEGRAM_LIMIT
+    assert tg_len(text) <= TELEGRAM_LIMIT
     parser = TelegramHTML()
     parser.feed(text)
     parser.close()
@@ -41,9 +48,12 @@ def assert_telegram_safe(text: str) -> None:
 
 
 def answer_with(context: str, n_items: int = 1, headline: str = "") -> Answer:
-    item = Item("1 May 2023: <b>fact</b>", context, (CITE,),
-                (Claim("one <i>says</i>", (CITE,)), Claim("other & says", (CITE,))))
-    return Answer("fact", "q", 0.9, headline, (item,) * n_items, (Topic("t", "Topic <x>"),))
+    item = Item("<b>fact</b>", context, (CITE,),
+                (Claim("one <i>says</i>", (CITE,)), Claim("other & says", (CITE,))),
+                when="2023-05-01")
+    # A curator-sized label stands in for any headline text.
+    phrase = Phrase.of("about-many", label=headline, count=n_items) if headline else None
+    return Answer("fact", "q", 0.9, phrase, (item,) * n_items, (Topic("t", "Topic <x>"),))
 
 
 def test_every_dynamic_piece_is_escaped():
@@ -78,8 +88,6 @@ def test_escaping_heavy_text_still_fits(context):
 
 def test_split_message_cuts_at_paragraphs_into_valid_messages():
     answer = answer_with("y" * 300, n_items=60)
-    from bot.answer import render_html_parts
-
     parts = render_html_parts(answer)
     assert len(parts) > 1
     for part in parts:
@@ -89,8 +97,40 @@ def test_split_message_cuts_at_paragraphs_into_valid_messages():
 
 @given(st.lists(st.text(max_size=5000), min_size=1, max_size=5))
 def test_split_message_never_exceeds_the_limit(paragraphs):
-    from bot.answer import split_message
-
     text = "\n\n".join(html.escape(p, quote=False) for p in paragraphs)
     for part in split_message(text):
-        assert 0 < len(part) <= TELEGRAM_LIMIT
+        assert 0 < tg_len(part) <= TELEGRAM_LIMIT
+
+
+def test_lengths_are_counted_as_telegram_counts_them():
+    assert tg_len("abc") == 3
+    assert tg_len("🙂") == 2  # outside the Basic Multilingual Plane: two UTF-16 code units
+    assert tg_len("é") == 1
+
+
+@given(st.integers(1, 40))
+def test_emoji_heavy_answers_fit_in_utf16_units(n):
+    # 3000 emoji are 3000 characters but 6000 UTF-16 code units: counted in characters,
+    # this reply would pass a length check and be rejected by Telegram.
+    text = render_html(answer_with("🙂" * 3000, n_items=n))
+    assert_telegram_safe(text)
+    for part in render_html_parts(answer_with("🙂" * 3000, n_items=n)):
+        assert_telegram_safe(part)
+
+
+def test_dates_and_labels_follow_the_reader_language():
+    answer = answer_with("ctx")
+    assert "1 May 2023: <b>fact</b>" in render_plain(answer)
+    french = render_plain(answer, lang="fr")
+    assert "1 mai 2023" in french and "Les sources divergent" in french
+
+
+def test_choices_are_numbered_with_their_dates():
+    answer = Answer("choice", "q", 0.8, Phrase.of("which-one"),
+                    choices=(Topic("a", "Attack on <Kidal>", "2016-02-12"), Topic("b", "Other")))
+    plain = render_plain(answer)
+    assert "Which one do you mean?" in plain
+    assert "1. Attack on <Kidal> (12 February 2016)" in plain and "2. Other" in plain
+    html_text = render_html(answer)
+    assert "1. Attack on &lt;Kidal&gt; (12 February 2016)" in html_text
+    assert_telegram_safe(html_text)

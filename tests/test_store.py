@@ -4,10 +4,17 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from bot import index as index_module
+from bot import store as store_module
 from bot.engine import open_engine
-from bot.index import build_index, knowledge_fingerprint, read_meta
 from bot.knowledge import load_knowledge
+from bot.store import (
+    ForeignFileError,
+    Store,
+    build_index,
+    is_our_index,
+    knowledge_fingerprint,
+    read_meta,
+)
 from tests.conftest import SMALL_SOURCES
 
 
@@ -15,9 +22,8 @@ def test_index_has_every_table_and_a_working_fts(small_knowledge: Path, tmp_path
     kb = load_knowledge(small_knowledge)
     stats = build_index(kb, tmp_path / "i.sqlite", "fp")
     db = sqlite_utils.Database(tmp_path / "i.sqlite")
-    assert {"sources", "docs", "docs_fts", "faq_questions", "aliases", "vocab", "meta"} <= set(
-        db.table_names()
-    )
+    assert {"sources", "docs", "docs_fts", "subjects", "figures", "tenures", "faq_questions",
+            "aliases", "vocab", "meta"} <= set(db.table_names())
     assert stats.counts == {"sources": 2, "events": 1, "faq": 1, "aliases": 1}
     hits = list(db["docs"].search('"testville"', columns=["id"]))
     assert {h["id"] for h in hits} == {"testville-closure", "what-is-testville"}
@@ -35,7 +41,7 @@ def test_a_failed_build_leaves_the_previous_index_in_place(
     def explode(*args: object) -> dict[str, int]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(index_module, "_write", explode)
+    monkeypatch.setattr(store_module, "_write", explode)
     with pytest.raises(RuntimeError):
         build_index(kb, target, "second")
     assert read_meta(target)["fingerprint"] == "first"
@@ -91,10 +97,68 @@ def test_question_variants_mean_their_term_in_questions_only(write_knowledge, tm
         """})
     engine = open_engine(root, tmp_path / "i.sqlite")
     try:
-        texts = {d["id"]: d["text"].split() for d in engine.searcher.docs(["wind-down", "who-led"])}
+        texts = {d.id: d.text_terms for d in engine.store.docs(["wind-down", "who-led"])}
         assert "ran" in texts["wind-down"] and "head" not in texts["wind-down"]
         assert "head" in texts["who-led"]  # the FAQ's phrasing "Who led" is a question
-        assert [t.text for t in engine.searcher.parse("who ran Testville").terms][:1] == ["head"]
+        assert [t.text for t in engine.lexicon.parse("who ran Testville").terms][:1] == ["head"]
         assert engine.ask("Who ran Testville?").items[0].doc_id == "who-led"
+    finally:
+        engine.close()
+
+
+def test_the_index_carries_the_bots_marker(small_knowledge: Path, tmp_path: Path):
+    build_index(load_knowledge(small_knowledge), tmp_path / "i.sqlite", "fp")
+    assert is_our_index(tmp_path / "i.sqlite")
+    conn = sqlite3.connect(tmp_path / "i.sqlite")
+    assert conn.execute("pragma application_id").fetchone()[0] == store_module.APPLICATION_ID
+    assert conn.execute("pragma user_version").fetchone()[0] == store_module.SCHEMA_VERSION
+    conn.close()
+
+
+@pytest.mark.parametrize("kind", ["text", "sqlite"])
+def test_a_file_the_bot_did_not_create_is_never_overwritten(small_knowledge, tmp_path, kind):
+    target = tmp_path / "precious.db"
+    if kind == "text":
+        target.write_text("somebody's notes\n")
+    else:
+        conn = sqlite3.connect(target)
+        conn.execute("create table accounts (id integer)")
+        conn.commit()
+        conn.close()
+    before = target.read_bytes()
+    with pytest.raises(ForeignFileError, match="refusing to overwrite"):
+        build_index(load_knowledge(small_knowledge), target, "fp")
+    assert target.read_bytes() == before
+    with pytest.raises(ForeignFileError):
+        Store(target)
+
+
+def test_subjects_come_from_fields_title_and_tags_not_from_the_summary(write_knowledge, tmp_path):
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "k.toml": """
+        [[event]]
+        id = "convoy"
+        date = 2023-11-01
+        title = "Convoy reaches Testville"
+        summary = "It passed through Otherville on the way."
+        kind = "withdrawal"
+        places = ["Startville"]
+        sources = ["src-a"]
+
+        [[alias]]
+        canonical = "Testville"
+        variants = ["Test-ville"]
+        kind = "place"
+
+        [[alias]]
+        canonical = "Otherville"
+        variants = ["Other-ville"]
+        kind = "place"
+        """})
+    engine = open_engine(root, tmp_path / "i.sqlite")
+    try:
+        doc = engine.store.doc("convoy")
+        assert doc is not None
+        assert doc.subjects == {"startville", "testville"} and doc.main_subject == "startville"
+        assert engine.ask("When did the convoy pass Otherville?").kind == "unknown"
     finally:
         engine.close()

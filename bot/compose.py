@@ -1,0 +1,170 @@
+"""Composing answers: which entries, facts and sources answer, or which choices to offer.
+
+Composition decides *what* is said; `bot/render.py` decides how it looks (console text or
+Telegram HTML) and `bot/i18n.py` words it. Everything here works on typed records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.derive import Derived
+from bot.models import (
+    Answer,
+    Citation,
+    Claim,
+    Event,
+    Item,
+    Match,
+    Phrase,
+    Source,
+    Topic,
+)
+from bot.query import Question
+from bot.rank import Candidate
+from bot.store import Doc
+
+CONFIDENT = 0.62  # below this the engine declines; tuned on tests/questions.toml
+SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
+RELATED_MARGIN = 0.15  # see-also topics scored this close to the answer
+CHOICE_MARGIN = 0.05  # candidates this close about different subjects: ask "which one?"
+MAX_CHOICES = 5
+MAX_TOPICS = 3
+
+
+def citation(source: Source) -> Citation:
+    return Citation(source.id, source.title, source.publisher, source.date.iso, source.url)
+
+
+def item_for(doc: Doc, sources: dict[str, Source]) -> Item:
+    entry = doc.entry
+    cites = tuple(citation(sources[s]) for s in entry.sources if s in sources)
+    claims = tuple(
+        Claim(v.claim, tuple(citation(sources[s]) for s in v.sources if s in sources))
+        for v in entry.versions
+    )
+    secondary = entry.verification == "secondary"
+    if isinstance(entry, Event):
+        until = entry.end_date.iso if entry.end_date and entry.end_date != entry.date else ""
+        return Item(entry.title, entry.summary, cites, claims, secondary, entry.id,
+                    entry.date.iso, until, entry.title_fr or "", entry.summary_fr or "")
+    return Item(entry.fact, entry.answer, cites, claims, secondary, entry.id,
+                title_fr=entry.fact_fr or "", context_fr=entry.answer_fr or "")
+
+
+def topic_for(doc: Doc) -> Topic:
+    return Topic(doc.id, doc.title, doc.date if doc.kind == "event" and doc.date else "",
+                 doc.entry.title_fr or "")
+
+
+def match_for(c: Candidate) -> Match:
+    return Match(c.doc.id, c.doc.kind, c.doc.title, round(c.score, 3), c.doc.date,
+                 tuple(c.notes))
+
+
+def _matches(candidates: Iterable[Candidate]) -> tuple[Match, ...]:
+    return tuple(match_for(c) for c in candidates)
+
+
+def fact(q: Question, best: Candidate, ranked: Sequence[Candidate],
+         sources: dict[str, Source]) -> Answer:
+    related = tuple(
+        topic_for(c.doc) for c in ranked[1:4]
+        if c.score >= max(CONFIDENT, best.score - RELATED_MARGIN) and c.id != best.id
+    )
+    return Answer("fact", q.raw, round(best.score, 3), None, (item_for(best.doc, sources),),
+                  related, matches=_matches(ranked))
+
+
+def _distinct(q: Question, a: Candidate, b: Candidate) -> bool:
+    """Two candidates a reader must choose between.
+
+    When the question names nothing that tells them apart, two events about different named
+    things ("the camp was handed over": which camp?); when it asks for one fact (a date, a
+    person, a number), two events of the same kind on different dates (two attacks on Kidal).
+    An overview (FAQ) beside an event, or an entry about what the question names beside one
+    merely touching it, is never a choice.
+    """
+    if a.doc.kind != "event" or b.doc.kind != "event" or a.main != b.main:
+        return False
+    if (not q.entities and a.doc.subjects and b.doc.subjects
+            and a.doc.main_subject != b.doc.main_subject):
+        return True
+    single_fact = q.answer_type in ("when", "who", "how_many", "where", "which")
+    return single_fact and a.doc.event_kind == b.doc.event_kind and a.doc.date != b.doc.date
+
+
+def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
+    """Confident candidates as good as the best one that the reader must tell apart."""
+    return [c for c in ranked[1:] if c.score >= CONFIDENT
+            and best.score - c.score <= CHOICE_MARGIN and _distinct(q, best, c)]
+
+
+def choice(q: Question, options: Sequence[Candidate], ranked: Sequence[Candidate]) -> Answer:
+    chosen = tuple(topic_for(c.doc) for c in options[:MAX_CHOICES])
+    return Answer("choice", q.raw, round(options[0].score, 3), Phrase.of("which-one"),
+                  choices=chosen, matches=_matches(ranked))
+
+
+def decline(q: Question, ranked: Sequence[Candidate], fallback: Sequence[Topic],
+            reason: Phrase | None = None) -> Answer:
+    topics = tuple(topic_for(c.doc) for c in ranked[:MAX_TOPICS] if c.score >= SUGGEST_FLOOR)
+    if reason is None:
+        reason = decline_reason(q)
+    return Answer("unknown", q.raw, round(ranked[0].score, 3) if ranked else 0.0, reason,
+                  topics=topics or tuple(fallback[:MAX_TOPICS]), matches=_matches(ranked))
+
+
+def _names(words: Iterable[str]) -> str:
+    return ", ".join(f"“{w[:40]}”" for w in dict.fromkeys(words))
+
+
+def decline_reason(q: Question) -> Phrase:
+    """Why the engine declines, naming what the question asked that the knowledge lacks."""
+    others = [e.typed for e in q.entities if e.kind == "mission"]
+    if others:
+        return Phrase.of("other-mission", names=_names(others))
+    missing = [e.typed for e in q.missing]
+    if missing:
+        return Phrase.of("dont-know-about", names=_names(missing))
+    if q.unknown:
+        return Phrase.of("dont-know-words", words=_names(q.unknown[:3]))
+    if q.answer_type == "how_many":
+        if q.dates:
+            return Phrase.of("no-figure-for", period=q.dates[0].date.iso)
+        return Phrase.of("no-figure")
+    hard = q.hard_entities
+    if len(hard) > 1:
+        return Phrase.of("dont-know-together", names=_names(e.typed for e in hard))
+    return Phrase.of("dont-know")
+
+
+def timeline(q: Question | None, headline: Phrase, docs: Sequence[Doc],
+             sources: dict[str, Source], more: int = 0, narrow: Phrase | None = None) -> Answer:
+    items = tuple(item_for(d, sources) for d in docs)
+    return Answer("timeline", q.raw if q else "timeline", 1.0, headline, items, more=more,
+                  narrow=narrow if more else None,
+                  matches=tuple(Match(d.id, d.kind, d.title, 1.0, d.date) for d in docs))
+
+
+def comparison(q: Question, found: Sequence[Candidate], sources: dict[str, Source]) -> Answer:
+    ordered = sorted(found, key=lambda c: (c.doc.date_lo or "", c.id))
+    first, *rest = ordered
+    # The renderer words "first A, then B" from the items, which are in date order.
+    same_day = any(c.doc.date_lo == first.doc.date_lo for c in rest)
+    headline = Phrase.of("same-day" if same_day else "order")
+    items = tuple(item_for(c.doc, sources) for c in ordered)
+    return Answer("comparison", q.raw, round(min(c.score for c in found), 3), headline, items,
+                  matches=_matches(found))
+
+
+def derived(q: Question, result: Derived, headline: Phrase, docs: Sequence[Doc],
+            sources: dict[str, Source]) -> Answer:
+    items = tuple(item_for(d, sources) for d in docs)
+    return Answer("derived", q.raw, 1.0, headline, items,
+                  matches=tuple(Match(d.id, d.kind, d.title, 1.0, d.date, (result.kind,))
+                                for d in docs))
+
+
+def smalltalk(q: Question, key: str, topics: Sequence[Topic]) -> Answer:
+    return Answer("smalltalk", q.raw, 0.0, Phrase.of(key), topics=tuple(topics))

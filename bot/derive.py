@@ -1,0 +1,144 @@
+"""Small steps over the knowledge: facts no single entry states but its dates and figures give.
+
+Each derivation returns the entries it rests on, so the answer cites their sources: who came
+before or after whom in an office (from the dates of appointments), who held an office at a
+date, the first or last of a kind, the largest figure of a kind (compared over the knowledge's
+own figures, never a text's "the deadliest at the time"), and a year's own total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.dates import DateSpan
+from bot.store import Doc, FigureRow, Tenure
+
+ROLE_NAMES = {
+    "head-of-mission": "head of mission",
+    "deputy-head-of-mission": "deputy head of mission",
+    "force-commander": "force commander",
+    "deputy-force-commander": "deputy force commander",
+    "police-commissioner": "police commissioner",
+}
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One person's time in an office, from their first dated entry in that role."""
+
+    person: str
+    name: str
+    role: str
+    first: str
+    acting: bool
+    doc_ids: tuple[str, ...]
+
+    def label(self) -> str:
+        return f"{self.name} (acting)" if self.acting else self.name
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A worked-out fact: what it says, and the entries (in order) it is worked out from."""
+
+    kind: str  # successor, predecessor, holder, first, last, most, year-total
+    doc_ids: tuple[str, ...]
+    holders: tuple[Holder, ...] = ()
+    role: str = ""
+    value: float | None = None
+    compared: int = 0  # how many entries a superlative was taken over
+
+
+def holders(tenures: Iterable[Tenure], role: str) -> list[Holder]:
+    """The people who held a role, in the order they took it up."""
+    by_person: dict[str, list[Tenure]] = {}
+    for tenure in tenures:
+        if tenure.role == role:
+            by_person.setdefault(tenure.person, []).append(tenure)
+    found = []
+    for person, rows in by_person.items():
+        rows.sort(key=lambda t: (t.first, t.doc_id))
+        found.append(Holder(person, rows[0].name, role, rows[0].first,
+                            all(r.acting for r in rows), tuple(r.doc_id for r in rows)))
+    found.sort(key=lambda h: (h.first, h.person))
+    return found
+
+
+def roles_of(tenures: Iterable[Tenure], person: str) -> list[str]:
+    return list(dict.fromkeys(t.role for t in tenures if t.person == person))
+
+
+def neighbour(tenures: Sequence[Tenure], person: str, role: str | None,
+              direction: str) -> Derived | None:
+    """Who held the person's office just before (predecessor) or after (successor) them."""
+    roles = [role] if role else roles_of(tenures, person)
+    for office in roles:
+        line = holders(tenures, office)
+        index = next((i for i, h in enumerate(line) if h.person == person), None)
+        if index is None:
+            continue
+        other = index + (1 if direction == "successor" else -1)
+        if not 0 <= other < len(line):
+            return Derived(f"no-{direction}", line[index].doc_ids, (line[index],), office)
+        pair = (line[index], line[other])
+        return Derived(direction, (*pair[1].doc_ids, *pair[0].doc_ids), pair, office)
+    return None
+
+
+def holder_at(tenures: Sequence[Tenure], role: str, span: DateSpan) -> Derived | None:
+    """Whoever held a role during a span: the last to take it up before the span ends, and
+    anyone who took it up during the span."""
+    line = holders(tenures, role)
+    first, last = span.first.isoformat(), span.last.isoformat()
+    during = [h for h in line if first <= h.first <= last]
+    before = [h for h in line if h.first < first]
+    found = ([before[-1]] if before else []) + during
+    if not found:
+        return None
+    return Derived("holder", tuple(i for h in found for i in h.doc_ids[:1]), tuple(found), role)
+
+
+def end_holder(tenures: Sequence[Tenure], role: str, which: str) -> Derived | None:
+    """The first or last person to hold a role, acting or not."""
+    line = holders(tenures, role)
+    if not line:
+        return None
+    chosen = line[0] if which == "first" else line[-1]
+    return Derived(which, chosen.doc_ids[:2], (chosen,), role)
+
+
+def first_or_last(docs: Sequence[Doc], which: str) -> Derived | None:
+    """The earliest or latest of the dated entries given."""
+    dated = sorted((d for d in docs if d.date_lo), key=lambda d: (d.date_lo or "", d.id))
+    if not dated:
+        return None
+    chosen = dated[0] if which == "first" else dated[-1]
+    same_day = [d for d in dated if d.date_lo == chosen.date_lo]
+    return Derived(which, tuple(d.id for d in same_day), compared=len(dated))
+
+
+def largest(figures: Iterable[FigureRow], measures: frozenset[str],
+            allowed: set[str] | None = None) -> Derived | None:
+    """The entry (or entries, on a tie) with the largest figure of a kind."""
+    rows = [f for f in figures if f.what in measures and (allowed is None or f.doc_id in allowed)]
+    if not rows:
+        return None
+    best = max(f.value for f in rows)
+    winners = tuple(dict.fromkeys(f.doc_id for f in rows if f.value == best))
+    compared = len({f.doc_id for f in rows})
+    return Derived("most", winners, value=best, compared=compared)
+
+
+def year_total(figures: Iterable[FigureRow], measures: frozenset[str],
+               span: DateSpan) -> Derived | None:
+    """A total the knowledge states for exactly the asked year (or period)."""
+    first, last = span.first.isoformat(), span.last.isoformat()
+    rows = [f for f in figures if f.what in measures and f.what == "fatalities"
+            and ((f.first, f.last) == (first, last)
+                 or (f.year is not None and span.precision == "year"
+                     and f.year == span.first.year))]
+    if not rows:
+        return None
+    return Derived("year-total", tuple(dict.fromkeys(f.doc_id for f in rows)),
+                   value=rows[0].value)

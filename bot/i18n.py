@@ -1,0 +1,232 @@
+"""Every sentence the bot says about its answers, in English and French, and dates per language.
+
+Composition names a phrase by key with its parameters (`Phrase`); renderers look it up here in
+the reader's language. Dates are written with Babel ("31 October 2023", "31 octobre 2023").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from typing import Literal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from bot.models import PartialDate, Phrase
+
+Lang = Literal["en", "fr"]
+LANGS: tuple[Lang, ...] = ("en", "fr")
+
+CATALOGUE: dict[str, dict[Lang, str]] = {
+    # Declining
+    "dont-know": {
+        "en": "I don't know: nothing in my sources answers that for sure.",
+        "fr": "Je ne sais pas : rien dans mes sources n'y répond avec certitude.",
+    },
+    "dont-know-words": {
+        "en": "I don't know: my sources say nothing about {words}.",
+        "fr": "Je ne sais pas : mes sources ne disent rien de {words}.",
+    },
+    "dont-know-about": {
+        "en": "I don't know about {names}: none of my sources is about it.",
+        "fr": "Je ne sais rien de {names} : aucune de mes sources n'en traite.",
+    },
+    "dont-know-together": {
+        "en": "I don't know: none of my sources is about {names} together.",
+        "fr": "Je ne sais pas : aucune de mes sources ne traite de {names} ensemble.",
+    },
+    "other-mission": {
+        "en": "I only know about MINUSMA, the UN mission in Mali; {names} is another mission.",
+        "fr": "Je ne connais que la MINUSMA, la mission de l'ONU au Mali ; {names} est une "
+              "autre mission.",
+    },
+    "no-figure": {
+        "en": "I don't know: my sources give no such figure.",
+        "fr": "Je ne sais pas : mes sources ne donnent pas ce chiffre.",
+    },
+    "no-figure-for": {
+        "en": "I don't know: my sources give no such figure for {period}.",
+        "fr": "Je ne sais pas : mes sources ne donnent pas ce chiffre pour {period}.",
+    },
+    # Choosing
+    "which-one": {"en": "Which one do you mean?", "fr": "Lequel voulez-vous dire ?"},
+    # Small talk and junk
+    "ask-me": {
+        "en": "Ask me a question about MINUSMA, the UN mission in Mali (2013-2023).",
+        "fr": "Posez-moi une question sur la MINUSMA, la mission de l'ONU au Mali (2013-2023).",
+    },
+    "hello": {
+        "en": "Hello! I answer questions about MINUSMA, the UN peacekeeping mission in Mali "
+              "(2013-2023), with sources. For example:",
+        "fr": "Bonjour ! Je réponds aux questions sur la MINUSMA, la mission de maintien de la "
+              "paix de l'ONU au Mali (2013-2023), sources à l'appui. Par exemple :",
+    },
+    "thanks": {
+        "en": "You're welcome! Ask me anything else about MINUSMA.",
+        "fr": "Avec plaisir ! Posez-moi d'autres questions sur la MINUSMA.",
+    },
+    "junk": {
+        "en": "I answer questions about MINUSMA, the UN mission in Mali (2013-2023): dates, "
+              "places, people and figures, in English or French. For example:",
+        "fr": "Je réponds aux questions sur la MINUSMA, la mission de l'ONU au Mali "
+              "(2013-2023) : dates, lieux, personnes et chiffres, en français ou en anglais. "
+              "Par exemple :",
+    },
+    # Lists
+    "on-one": {"en": "{date}: 1 event", "fr": "{date} : 1 événement"},
+    "on-many": {"en": "{date}: {count} events", "fr": "{date} : {count} événements"},
+    "after-one": {"en": "After {date}: 1 event", "fr": "Après {date} : 1 événement"},
+    "after-many": {"en": "After {date}: {count} events",
+                   "fr": "Après {date} : {count} événements"},
+    "before-one": {"en": "Before {date}: 1 event", "fr": "Avant {date} : 1 événement"},
+    "before-many": {"en": "Before {date}: {count} events",
+                    "fr": "Avant {date} : {count} événements"},
+    "about-many": {"en": "{label}: {count} events", "fr": "{label} : {count} événements"},
+    "about-date-many": {"en": "{label}, {date}: {count} events",
+                        "fr": "{label}, {date} : {count} événements"},
+    "no-event-on-day": {"en": "I don't know of any event on {date}.",
+                        "fr": "Je ne connais aucun événement le {date}."},
+    "no-event-on-month": {"en": "I don't know of any event in {date}.",
+                          "fr": "Je ne connais aucun événement en {date}."},
+    "no-event-on-year": {"en": "I don't know of any event in {date}.",
+                         "fr": "Je ne connais aucun événement en {date}."},
+    "no-event-after": {"en": "I don't know of any event after {date}.",
+                       "fr": "Je ne connais aucun événement après {date}."},
+    "no-event-before": {"en": "I don't know of any event before {date}.",
+                        "fr": "Je ne connais aucun événement avant {date}."},
+    "narrow-year": {
+        "en": "Ask about one month of it, or add a place.",
+        "fr": "Demandez un mois précis, ou ajoutez un lieu.",
+    },
+    "narrow-month": {
+        "en": "Ask about one day of it, or add a place.",
+        "fr": "Demandez un jour précis, ou ajoutez un lieu.",
+    },
+    "narrow-any": {
+        "en": "Add a place or a topic to narrow it down.",
+        "fr": "Ajoutez un lieu ou un sujet pour préciser.",
+    },
+    "withdrawal-timeline": {
+        "en": "The withdrawal, step by step ({count} events)",
+        "fr": "Le retrait, étape par étape ({count} événements)",
+    },
+    # Comparisons and derivations
+    "same-day": {"en": "They happened on the same day.", "fr": "C'était le même jour."},
+    "order": {"en": "First: {first}; then {rest}.", "fr": "D'abord : {first} ; puis {rest}."},
+    "then": {"en": ", then ", "fr": ", puis "},
+    "successor": {
+        "en": "{other} succeeded {person} as {role}.",
+        "fr": "{other} a succédé à {person} comme {role}.",
+    },
+    "predecessor": {
+        "en": "{other} preceded {person} as {role}.",
+        "fr": "{other} a précédé {person} comme {role}.",
+    },
+    "no-successor": {
+        "en": "{person} was the last {role} in my sources.",
+        "fr": "{person} est le dernier {role} dans mes sources.",
+    },
+    "no-predecessor": {
+        "en": "{person} was the first {role} in my sources.",
+        "fr": "{person} est le premier {role} dans mes sources.",
+    },
+    "holder": {
+        "en": "{names}: {role} in {period}.",
+        "fr": "{names} : {role} en {period}.",
+    },
+    "first-holder": {"en": "The first {role}: {name}.", "fr": "Premier {role} : {name}."},
+    "last-holder": {"en": "The last {role}: {name}.", "fr": "Dernier {role} : {name}."},
+    "first-of": {
+        "en": "The first of {count} in my sources:",
+        "fr": "Le premier des {count} dans mes sources :",
+    },
+    "last-of": {
+        "en": "The latest of {count} in my sources:",
+        "fr": "Le plus récent des {count} dans mes sources :",
+    },
+    "most": {
+        "en": "The largest figure among {count} in my sources: {value}.",
+        "fr": "Le chiffre le plus élevé parmi {count} dans mes sources : {value}.",
+    },
+    "most-killed": {
+        "en": "The deadliest of {count} with a toll in my sources: {value} killed.",
+        "fr": "Le plus meurtrier des {count} dont mes sources donnent le bilan : {value} morts.",
+    },
+    "most-troops": {
+        "en": "The largest of {count} with a figure in my sources: {value}.",
+        "fr": "Le plus important des {count} chiffrés dans mes sources : {value}.",
+    },
+    "most-budget": {
+        "en": "The largest of {count} budgets in my sources: ${value}.",
+        "fr": "Le plus élevé des {count} budgets de mes sources : {value} $.",
+    },
+    "year-total": {"en": "In {period}: {value}.", "fr": "En {period} : {value}."},
+    # Rendering
+    "sources": {"en": "Sources", "fr": "Sources"},
+    "see-also": {"en": "See also", "fr": "Voir aussi"},
+    "closest": {"en": "Closest topics", "fr": "Sujets les plus proches"},
+    "choose": {"en": "Choose", "fr": "Choisissez"},
+    "differ": {"en": "Sources differ:", "fr": "Les sources divergent :"},
+    "secondary": {
+        "en": "Reported by a secondary source only.",
+        "fr": "Rapporté par une source secondaire uniquement.",
+    },
+    "more": {"en": "… and {count} more.", "fr": "… et {count} de plus."},
+    "confidence": {"en": "(confidence {value})", "fr": "(confiance {value})"},
+}
+
+ROLE_NAMES: dict[str, dict[Lang, str]] = {
+    "head-of-mission": {"en": "head of mission", "fr": "chef de la mission"},
+    "deputy-head-of-mission": {"en": "deputy head of mission", "fr": "chef adjoint de la mission"},
+    "force-commander": {"en": "force commander", "fr": "commandant de la force"},
+    "deputy-force-commander": {"en": "deputy force commander",
+                               "fr": "commandant adjoint de la force"},
+    "police-commissioner": {"en": "police commissioner", "fr": "chef de la police"},
+}
+_DATE_PATTERNS: dict[str, str] = {"day": "d MMMM y", "month": "LLLL y", "year": "y"}
+
+
+_DATE_PARAMS = ("date", "period")
+_ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def say(phrase: Phrase, lang: Lang = "en") -> str:
+    """A phrase in the reader's language, its parameters filled in: ISO dates in `date` and
+    `period` are written out, numbers in `value` grouped, roles named, per language."""
+    args = phrase.args()
+    for name in _DATE_PARAMS:
+        if name in args and _ISO.match(args[name]):
+            args[name] = human_date(args[name], lang)
+    if "value" in args:
+        with contextlib.suppress(ValueError):
+            args["value"] = number(float(args["value"]), lang)
+    if "role" in args:
+        args["role"] = role_name(args["role"], lang)
+    texts = CATALOGUE[phrase.key]
+    return texts.get(lang, texts["en"]).format(**args)
+
+
+def role_name(role: str, lang: Lang = "en") -> str:
+    names = ROLE_NAMES.get(role)
+    return names[lang] if names else role.replace("-", " ")
+
+
+def human_date(value: PartialDate | str, lang: Lang = "en") -> str:
+    """A date as a reader writes it, no more precise than it is known."""
+    date = value if isinstance(value, PartialDate) else PartialDate.parse(value)
+    day = dt.date(date.year, date.month or 1, date.day or 1)
+    return format_date(day, _DATE_PATTERNS[date.precision], locale=lang)
+
+
+def human_span(first: PartialDate | str, last: PartialDate | str | None, lang: Lang = "en") -> str:
+    start = human_date(first, lang)
+    if last is None or str(last) == str(first):
+        return start
+    joiner = " to " if lang == "en" else " au "
+    return f"{start}{joiner}{human_date(last, lang)}"
+
+
+def number(value: float, lang: Lang = "en") -> str:
+    return format_decimal(int(value) if value == int(value) else value, locale=lang)

@@ -1,0 +1,501 @@
+"""Understanding a question: its entities, dates, topic, the answer it wants, its weighted terms.
+
+The `Lexicon` holds what the knowledge base knows about words (vocabulary and rarity, aliases,
+spellings, entities); `Lexicon.parse` turns one question into a `Question` that ranking and
+composition read. Nothing here touches SQL: the lexicon is built once from a `Store`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.dates import DateSpan, find_dates
+from bot.store import Store
+from bot.text import (
+    GREETINGS,
+    MAX_QUESTION_CHARS,
+    SCOPE_WORDS,
+    STOPWORDS,
+    WEAK_WORDS,
+    AliasMap,
+    fold,
+    name_like_words,
+    terms,
+    tokens,
+    visible,
+)
+
+Intent = Literal["lookup", "dates", "order", "listing", "smalltalk", "junk", "empty"]
+AnswerType = Literal["when", "who", "how_many", "where", "why", "which", "what"]
+Relation = Literal["predecessor", "successor"]
+Superlative = Literal["first", "last", "most"]
+Direction = Literal["on", "after", "before"]
+
+MAX_TERMS = 32  # a pasted essay is cut to its first terms; no real question has more
+# How close (rapidfuzz ratio) a word must be to a known one to be read as its misspelling: one
+# slip in a long word, none but a dropped or doubled letter in a short one ("drones" must not
+# become "drove").
+TYPO_MIN_SCORE = {5: 88.0, 7: 83.0}
+TYPO_MIN_SCORE_LONG = 80.0
+SWAP_CERTAINTY = 0.85  # two neighbouring letters typed the wrong way round
+# Everyday words ("asked", "officially") say little about which entry answers: they weigh half
+# of a common term, and a quarter when no entry uses them at all.
+WEAK_SHARE = 0.5
+UNKNOWN_WEAK_SHARE = 0.25
+# Entities whose absence from an entry's subjects rules the entry out. Organisations and plain
+# terms ("Security Council", "convoy") only add to a match: too many entries involve them.
+HARD_ENTITY_KINDS = frozenset({"place", "person", "country", "resolution", "mission"})
+RESOLUTION_NUMBERS = range(1000, 3000)  # Security Council resolutions on Mali: 2071 to 2690
+
+ORDER_WORDS = frozenset(
+    "first earlier earliest before sooner after later latest last premier premiere avant apres "
+    "dernier derniere plus tot tard".split()
+)
+_AFTER = frozenset("after since following apres depuis".split())
+_BEFORE = frozenset("before until till prior avant jusqu".split())
+_GENERIC = SCOPE_WORDS | {"event", "news", "happen"}
+_HAPPEN = frozenset("happen happened happens happening occur occurred passe passee "
+                    "events event".split())
+
+
+
+@dataclass(frozen=True)
+class Topic:
+    """Something a question can be about, named by canonical terms (after aliases).
+
+    `kinds` are the event kinds that answer it, best first; the first `defining` of them are
+    that topic by definition (a handover *is* leaving), so an entry of such a kind covers the
+    topic's words. A strict topic rules out entries of other kinds; a loose one ("when did it
+    start?", "when did it end?") only says which kinds fit best.
+    """
+
+    triggers: frozenset[str]
+    kinds: tuple[str, ...]
+    defining: int
+    strict: bool
+
+    @property
+    def defined_by(self) -> tuple[str, ...]:
+        return self.kinds[: self.defining]
+
+
+TOPICS: dict[str, Topic] = {
+    "closure": Topic(frozenset({"closed", "handed", "withdrawal"}),
+                     ("camp-closure", "handover", "withdrawal", "contingent", "leadership"), 3,
+                     True),
+    "attack": Topic(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
+                               "ambush"}), ("attack", "incident"), 1, True),
+    "casualties": Topic(frozenset({"killed", "toll", "wounded"}),
+                        ("attack", "incident", "casualties"), 0, True),
+    "mandate": Topic(frozenset({"mandate", "resolution", "ceiling"}), ("mandate",), 1, True),
+    "leadership": Topic(frozenset({"head", "commander", "appointed"}),
+                        ("appointment", "leadership"), 2, True),
+    "budget": Topic(frozenset({"budget"}), ("budget",), 1, True),
+    "troops": Topic(frozenset({"contributors", "strength", "deployed"}),
+                    ("personnel", "contingent"), 0, True),
+    "creation": Topic(frozenset({"created"}), ("mandate", "milestone"), 0, False),
+    "end": Topic(frozenset({"ended", "liquidation"}), ("milestone", "withdrawal", "mandate"),
+                 0, False),
+    "request": Topic(frozenset({"request", "demand"}), ("politics", "statement"), 0, False),
+    "arrival": Topic(frozenset({"arrived"}),
+                     ("contingent", "milestone", "operation", "personnel", "leadership",
+                      "appointment"), 0, True),
+}
+# What "how many" counts, by the canonical terms that name it (first match wins).
+MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    (frozenset({"killed", "toll"}), frozenset({"killed", "fatalities"})),
+    (frozenset({"wounded"}), frozenset({"wounded"})),
+    (frozenset({"missing", "abducted"}), frozenset({"missing"})),
+    (frozenset({"budget"}), frozenset({"budget-usd"})),
+    (frozenset({"camp"}), frozenset({"camps"})),
+    (frozenset({"contributors", "country", "countries", "nationalities"}),
+     frozenset({"contributing-countries"})),
+    (frozenset({"police", "policemen", "officers"}), frozenset({"police", "police-ceiling"})),
+    (frozenset({"ceiling"}), frozenset({"military-ceiling", "police-ceiling"})),
+    (frozenset({"civilian"}), frozenset({"civilian-staff"})),
+    (frozenset({"displaced", "refugees"}), frozenset({"displaced"})),
+    (frozenset({"peacekeepers", "strong", "size", "big", "large", "strength"}),
+     frozenset({"troops", "personnel", "military-ceiling"})),
+)
+ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("deputy", "head", "mission"), "deputy-head-of-mission"),
+    (("deputy", "force", "commander"), "deputy-force-commander"),
+    (("police", "commissioner"), "police-commissioner"),
+    (("head", "mission"), "head-of-mission"),
+    (("force", "commander"), "force-commander"),
+    (("head",), "head-of-mission"),
+    (("commander",), "force-commander"),
+)
+_TYPE_WORDS: dict[str, AnswerType] = {
+    "when": "when", "quand": "when", "date": "when",
+    "who": "who", "whom": "who", "whose": "who", "qui": "who",
+    "combien": "how_many",
+    "where": "where",
+    "why": "why", "pourquoi": "why",
+    "which": "which", "quel": "which", "quelle": "which", "quels": "which", "quelles": "which",
+    "what": "what", "quoi": "what", "que": "what",
+}  # fmt: skip
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bnombre de\b|\bcombien\b|"
+                       r"\bhow (?:big|large|strong)\b")
+_WHEN_PHRASE = re.compile(r"\b(?:what|which) (?:date|day|year|month)\b|\ben quelle annee\b|"
+                          r"\ba quelle date\b")
+_WHERE = re.compile(r"\bwhere\b|(?:^|\s)où\b|\bdans quelle ville\b")
+_SUCCESSOR = re.compile(
+    r"\b(?:successor|successeur|succeeded|replaced|followed|came after|took over from|"
+    r"after|apres|remplace|succede|next)\b")
+_PREDECESSOR = re.compile(r"\b(?:predecessor|predecesseur|preceded|before|avant|previous)\b")
+_DID_X_REPLACE = re.compile(r"\b(?:did|a)\b.*\b(?:replace|succeed|follow|remplace)\b")
+_FIRST = re.compile(r"\b(?:first|earliest|premier|premiere|initial)\b")
+_LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
+                   r"in the end|a la fin|when it (?:closed|ended))\b")
+_MOST = re.compile(r"\b(?:deadliest|bloodiest|worst|largest|biggest|most deadly|"
+                   r"plus meurtriere?|plus grande?|plus important|highest|most)\b")
+_CODE = re.compile(r"[;{}<>=*|$`\\]|--|\b(?:select|drop|insert|delete|union|update)\b.*"
+                   r"\b(?:from|table|into|set|where)\b|^\s*(?:import|def|function|var)\b",
+                   re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float
+    known: bool
+    certainty: float = 1.0  # below 1 when the term is a spelling correction
+    typed: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Something the question names: a place, a person, a country, a resolution, a mission."""
+
+    phrase: str  # folded, as entries' subjects are stored: "kidal", "resolution 2100"
+    kind: str
+    typed: str  # as the user wrote it, for "I don't know about ..."
+    subjects: int  # how many entries have it as a subject
+
+    @property
+    def hard(self) -> bool:
+        return self.kind in HARD_ENTITY_KINDS
+
+
+@dataclass
+class Question:
+    raw: str
+    terms: list[Term]
+    entities: list[Entity]
+    dates: list[DateSpan]
+    intent: Intent
+    answer_type: AnswerType | None = None
+    topics: tuple[str, ...] = ()
+    measures: frozenset[str] = frozenset()
+    role: str | None = None
+    relation: Relation | None = None
+    superlative: Superlative | None = None
+    direction: Direction = "on"
+    asks_events: bool = False
+    numbers: tuple[int, ...] = ()
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [t.text for t in self.terms]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The event kinds the question's topics call for, best first."""
+        found: list[str] = []
+        for topic in self.topics:
+            found.extend(k for k in TOPICS[topic].kinds if k not in found)
+        return tuple(found)
+
+    @property
+    def strict(self) -> bool:
+        """Whether the question's topics rule out entries of other kinds."""
+        return any(TOPICS[t].strict for t in self.topics)
+
+    @property
+    def hard_entities(self) -> list[Entity]:
+        return [e for e in self.entities if e.hard]
+
+    @property
+    def missing(self) -> list[Entity]:
+        """Entities the knowledge has no entry about."""
+        return [e for e in self.entities if e.hard and e.subjects == 0]
+
+
+_RAW_WORD = re.compile(r"[^\W_]+")
+
+
+def as_typed(question: str, folded: str) -> str:
+    """The words of `question` that fold to `folded`, as the user wrote them ("Ségou" for
+    "segou"), so a reply never names a word the user did not type."""
+    wanted = folded.split()
+    if not wanted:
+        return folded
+    words = [(m.start(), m.end(), tokens(m.group())) for m in _RAW_WORD.finditer(question)]
+    flat = [(start, end, t) for start, end, toks in words for t in toks]
+    for i in range(len(flat) - len(wanted) + 1):
+        if [t for _, _, t in flat[i : i + len(wanted)]] == wanted:
+            return question[flat[i][0] : flat[i + len(wanted) - 1][1]]
+    return folded
+
+
+class Lexicon:
+    """What the knowledge base knows about words, read once from an index."""
+
+    def __init__(self, store: Store) -> None:
+        self.n_docs = store.doc_count()
+        self.df = store.vocabulary()
+        self.aliases = AliasMap()
+        groups: dict[tuple[str, str], list[str]] = {}
+        for row in store.aliases():
+            groups.setdefault((row.canonical, row.kind), []).append(row.variant)
+        for (canonical, kind), variants in groups.items():
+            self.aliases.add(canonical, variants, place=kind == "place")
+        # Misspellings are corrected towards any known word: an indexed term, or a one-word
+        # alias variant (so "clsoure" finds "closure", which means "closed").
+        self.spellings: dict[str, str] = {}
+        alias_words: set[str] = set()
+        for (canonical, _kind), variants in groups.items():
+            target = terms(canonical, self.aliases)
+            alias_words.update(tokens(canonical))
+            for variant in variants:
+                words = tokens(variant)
+                alias_words.update(words)
+                if len(words) == 1 and len(target) == 1:
+                    self.spellings[words[0]] = target[0]
+        # Words of multi-word aliases ("casques bleus") must not be "corrected" into others.
+        self.spellings.update({w: w for w in alias_words if w not in self.spellings})
+        self.spellings.update({t: t for t in self.df})
+        self.entities: dict[str, tuple[str, int]] = {}
+        for (canonical, kind), _ in groups.items():
+            if kind in ("place", "person", "country", "organisation", "mission"):
+                phrase = " ".join(terms(canonical, self.aliases))
+                if phrase and phrase not in SCOPE_WORDS:
+                    self.entities[phrase] = (kind, 0)
+        for phrase, (kind, count) in store.subject_counts().items():
+            if phrase not in SCOPE_WORDS:
+                known_kind = self.entities.get(phrase, (kind, 0))[0]
+                self.entities[phrase] = (known_kind, count)
+        self.entity_keys = {phrase: phrase for phrase in self.entities}
+        self._add_surnames()
+        self._longest_entity = max((len(p.split()) for p in self.entity_keys), default=1)
+        self.people = {p for p, (k, _) in self.entities.items() if k == "person"}
+        # A word we have never seen weighs like the rarest term when it looks like a name
+        # ("Juba", "UNMISS"): a question about something else must not pass on its common
+        # words. A plain lower-case word ("ask", "control") weighs like a fairly common term,
+        # so that a paraphrase is not sunk by its verb.
+        self.unknown_weight = math.log(1 + (self.n_docs + 1) / 0.5) + 0.5
+        self.common_weight = math.log(1 + (self.n_docs + 1) / (0.1 * self.n_docs + 0.5))
+        # Scope words weigh at most like a term in every other entry, as they do in the real base.
+        self.scope_weight = math.log(1 + (self.n_docs + 1) / (0.5 * self.n_docs + 0.5))
+
+    def _add_surnames(self) -> None:
+        """A person is often named by surname alone: "Annadif", "Gressly"."""
+        by_last: dict[str, set[str]] = {}
+        for phrase, (kind, _) in self.entities.items():
+            words = phrase.split()
+            if kind == "person" and len(words) > 1 and len(words[-1]) >= 4:
+                by_last.setdefault(words[-1], set()).add(phrase)
+        for last, phrases in by_last.items():
+            if len(phrases) == 1 and last not in self.entities and last not in STOPWORDS:
+                self.entity_keys[last] = next(iter(phrases))
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term)
+        if df is None:
+            return self.unknown_weight
+        return math.log(1 + (self.n_docs + 1) / (df + 0.5))
+
+    def _spell(self, token: str) -> tuple[str, float] | None:
+        """The known word a misspelt token stands for, with how sure we are."""
+        if len(token) < 4 or token.isdigit():
+            return None
+        cutoff = next((score for size, score in TYPO_MIN_SCORE.items() if len(token) <= size),
+                      TYPO_MIN_SCORE_LONG)
+        best = process.extractOne(
+            token, self.spellings.keys(), scorer=fuzz.ratio, processor=None,
+            score_cutoff=cutoff,
+        )
+        if best is None:
+            swapped = self._swap_of(token)
+            return (swapped, SWAP_CERTAINTY) if swapped else None
+        return self.spellings[best[0]], best[1] / 100
+
+    def _swap_of(self, token: str) -> str | None:
+        """The known word this one is with two neighbouring letters swapped ("colse")."""
+        for i in range(len(token) - 1):
+            candidate = token[:i] + token[i + 1] + token[i] + token[i + 2 :]
+            if candidate in self.spellings:
+                return self.spellings[candidate]
+        return None
+
+    def _is_known(self, token: str) -> bool:
+        """Words never "corrected": known to the knowledge, or everyday words in their own
+        right ("decide" is not a misspelt "decade")."""
+        return (token in self.spellings or token in STOPWORDS or token in GREETINGS
+                or token in WEAK_WORDS)
+
+    def _entity(self, key: str, typed: str) -> Entity:
+        phrase = self.entity_keys[key]
+        kind, count = self.entities[phrase]
+        return Entity(phrase, kind, typed, count)
+
+    def _find_entities(self, question: str, words: list[tuple[str, str]]) -> list[Entity]:
+        """The longest entity phrases in the question's terms, left to right."""
+        found: list[Entity] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._longest_entity, len(words) - i), 0, -1):
+                phrase = " ".join(w for w, _ in words[i : i + size])
+                if phrase in self.entity_keys:
+                    typed = " ".join(t for _, t in words[i : i + size])
+                    found.append(self._entity(phrase, as_typed(question, typed)))
+                    i += size
+                    break
+            else:
+                i += 1
+        return list({e.phrase: e for e in found}.values())
+
+    def parse(self, question: str) -> Question:
+        question = question[:MAX_QUESTION_CHARS]
+        dates, rest = find_dates(question)
+        raw_tokens = fold(question).split()
+        if not raw_tokens:
+            return Question(question, [], [], [], "junk" if visible(question) else "empty")
+        if not any(ch.isalpha() for ch in question) or _CODE.search(question):
+            numbers = tuple(int(t) for t in raw_tokens if t.isdigit() and len(t) <= 6)
+            return Question(question, [], [], dates, "junk", numbers=numbers)
+        flat = " ".join(raw_tokens)
+        names = name_like_words(question)
+        # Spelling is fixed word by word before aliases, so that a corrected word can still
+        # take part in a multi-word alias ("liquidaton phase" -> "liquidation").
+        corrected: list[str] = []
+        certainty: dict[str, float] = {}
+        typed_as: dict[str, str] = {}
+        for token in tokens(rest)[: MAX_TERMS * 2]:
+            original = token
+            if not self._is_known(token):
+                fixed = self._spell(token)
+                if fixed is not None:
+                    certainty[fixed[0]] = min(certainty.get(fixed[0], 1.0), fixed[1])
+                    token = fixed[0]
+            typed_as.setdefault(token, original)
+            corrected.append(token)
+        traced = [(t, src) for t, src in self.aliases.trace(corrected) if t not in STOPWORDS]
+        words = [t for t, _ in traced][:MAX_TERMS]
+        typed_words = [(t, " ".join(typed_as.get(s, s) for s in src)) for t, src in traced]
+        # An everyday word stays weak under the term it stands for: "at the end" must not weigh
+        # like the rare "ended", nor "who ran" like "head of mission".
+        typed_weak: dict[str, bool] = {}
+        for term, src in traced:
+            typed_weak[term] = typed_weak.get(term, True) and len(src) == 1 and src[0] in WEAK_WORDS
+        entities = self._find_entities(question, typed_words[:MAX_TERMS])
+        numbers = tuple(int(w) for w in words if w.isdigit() and len(w) <= 6)
+        known_resolutions = {e.phrase for e in entities if e.kind == "resolution"}
+        for number in numbers:
+            phrase = f"resolution {number}"
+            if number in RESOLUTION_NUMBERS and phrase not in known_resolutions:
+                count = self.entities.get(phrase, ("resolution", 0))[1]
+                entities.append(Entity(phrase, "resolution", f"resolution {number}", count))
+        query_terms: list[Term] = []
+        order = any(t in ORDER_WORDS for t in raw_tokens)
+        for word in dict.fromkeys(words):
+            if word in ORDER_WORDS or (word in GREETINGS and word not in self.df):
+                continue
+            if word in self.df:
+                weight = self.idf(word)
+                if word in WEAK_WORDS or typed_weak[word]:
+                    weight = WEAK_SHARE * min(weight, self.common_weight)
+                if word in SCOPE_WORDS:
+                    weight = min(weight, self.scope_weight)
+                query_terms.append(Term(word, weight, True, certainty.get(word, 1.0), word))
+            else:
+                # An everyday word no entry uses cannot tell entries apart: it counts little.
+                weak = word in WEAK_WORDS and word not in names
+                weight = UNKNOWN_WEAK_SHARE * self.common_weight if weak else self.unknown_weight
+                if word in SCOPE_WORDS:
+                    weight = self.scope_weight
+                typed = as_typed(question, typed_as.get(word, word))
+                query_terms.append(Term(word, weight, False, typed=typed))
+        canon = set(words)
+        topics = tuple(name for name, topic in TOPICS.items() if canon & topic.triggers)
+        answer_type = self._answer_type(question, raw_tokens, flat)
+        measures: frozenset[str] = frozenset()
+        if answer_type == "how_many":
+            measures = next((m for triggers, m in MEASURES if canon & triggers), frozenset())
+        role = next((r for need, r in ROLES if set(need) <= canon), None)
+        entity_words = {w for e in entities for w in e.phrase.split()}
+        unknown = [t.typed for t in query_terms if not t.known and t.text not in entity_words
+                   and (t.text in names or t.text not in WEAK_WORDS)]
+        q = Question(question, query_terms, entities, dates, "lookup", answer_type, topics,
+                     measures, role, numbers=numbers, unknown=unknown,
+                     asks_events=any(t in _HAPPEN for t in raw_tokens))
+        q.relation = self._relation(flat, q)
+        q.superlative = self._superlative(flat)
+        if any(t in _AFTER for t in raw_tokens):
+            q.direction = "after"
+        elif any(t in _BEFORE for t in raw_tokens):
+            q.direction = "before"
+        q.intent = self._intent(q, raw_tokens, order)
+        return q
+
+    @staticmethod
+    def _answer_type(question: str, raw_tokens: list[str], flat: str) -> AnswerType | None:
+        if _HOW_MANY.search(flat):
+            return "how_many"
+        if _WHEN_PHRASE.search(flat):
+            return "when"
+        # "où" folds to "ou" ("or"), so where-questions are found in the unfolded text.
+        if _WHERE.search(question.casefold()):
+            return "where"
+        for token in raw_tokens[:6]:
+            if token in _TYPE_WORDS:
+                return _TYPE_WORDS[token]
+        return None
+
+    @staticmethod
+    def _relation(flat: str, q: Question) -> Relation | None:
+        if not any(e.kind == "person" for e in q.entities) or q.answer_type not in ("who", None):
+            return None
+        if _PREDECESSOR.search(flat):
+            return "predecessor"
+        if _DID_X_REPLACE.search(flat):
+            return "predecessor"
+        if _SUCCESSOR.search(flat):
+            return "successor"
+        return None
+
+    @staticmethod
+    def _superlative(flat: str) -> Superlative | None:
+        if _MOST.search(flat):
+            return "most"
+        if _FIRST.search(flat):
+            return "first"
+        if _LAST.search(flat):
+            return "last"
+        return None
+
+    @staticmethod
+    def _intent(q: Question, raw_tokens: list[str], order: bool) -> Intent:
+        if order and len({e.phrase for e in q.entities}) >= 2 and q.relation is None:
+            return "order"
+        if q.dates and all(t.text in _GENERIC for t in q.terms):
+            return "dates"
+        if not q.terms and not q.dates:
+            return "smalltalk" if any(t in GREETINGS for t in raw_tokens) else "empty"
+        # "thanks a lot", "hello there": a greeting with nothing the knowledge knows.
+        if (raw_tokens[0] in GREETINGS and not q.entities and not q.dates
+                and all(t.text in GREETINGS or not t.known for t in q.terms)):
+            return "smalltalk"
+        content = [t for t in q.terms if t.text not in SCOPE_WORDS]
+        entity_words = {w for e in q.entities for w in e.phrase.split()}
+        if (q.asks_events and q.entities and not q.topics and q.answer_type in ("what", None)
+                and all(t.text in entity_words or t.text in _GENERIC for t in content)):
+            return "listing"
+        return "lookup"

@@ -1,0 +1,271 @@
+"""Ranking knowledge entries against an understood question, by subject first.
+
+A candidate's score starts from how much of the question it covers (each term weighted by its
+rarity, more when the term is in what the entry *is* than in what it says) and how close the
+wording is to its title or FAQ phrasings. Then the question's structure decides:
+
+- every place, person, country or resolution the question names must be among the entry's
+  subjects; an entry that only mentions it in passing is held below the confidence threshold;
+- an entry of another kind than the question's topic (an attack for "when did they leave?")
+  loses ground;
+- an entry that cannot give the answer asked for (a date for "when", a person for "who", a
+  number of the asked kind and period for "how many") loses ground;
+- a date in the question favours entries dated then and pushes others down.
+
+The weights are the named constants below; the threshold itself lives in `compose`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.query import TOPICS, Lexicon, Question
+from bot.store import Doc, FigureRow, Store
+from bot.text import fold
+
+COVERAGE_SHARE = 0.8  # of the base score: the question's terms the entry covers, by rarity
+SIMILARITY_SHARE = 0.2  # of the base score: wording close to the entry's title or phrasings
+KEY_WEIGHT = 1.0  # a term found in what the entry is (title, subjects, tags, kind)
+BODY_WEIGHT = 0.7  # a term found only in what the entry says (summary, answer)
+SUBJECT_MISSING = 0.55  # a named place/person/country/resolution the entry is not about
+SIDE_SUBJECT = 0.8  # the entry is about what the question names only on the side (Tessalit's
+# closure, in the Kidal region, for "when did MINUSMA leave Kidal?")
+UNNAMED_SUBJECT = 0.85  # the entry is above all about an organisation the question never names
+# (the mission's radio, for "when did the mission end?")
+KIND_MISMATCH = 0.6  # the entry's kind cannot answer the question's topic (a politics event for
+# "when did MINUSMA leave Algiers?")
+PRIMARY_KIND_GAIN = 0.04  # the entry is the topic's first kind (a camp closure for "leave")
+TYPE_MISMATCH = 0.6  # the entry cannot give the answer asked: a date, or a number of the asked
+# kind and period
+SOFT_TYPE_MISMATCH = 0.8  # nor a person or a place, which its text may still name
+FAQ_PHRASING_MATCH = 0.9  # a FAQ phrased like this very question answers it whatever its type
+FAQ_WHEN_MATCH = 0.7  # a FAQ answers "when" only if phrased about as the question is
+ROLE_MISMATCH = 0.75  # "who was force commander" answered by a head of mission's entry
+DATE_MATCH_GAIN = 0.1  # share of the remaining distance to 1 gained by a matching date
+DATE_MISMATCH = 0.5
+FAQ_DATED = 0.85  # a FAQ entry (no date of its own) for a question naming a date
+BARE_NAME_CLOSURE_GAIN = 0.05  # a bare place name asks about the mission leaving it
+PRECISE_WHEN_GAIN = 0.02  # "when" prefers an event known to the day
+RECALL = 60
+PEOPLE_KINDS = frozenset({"appointment", "leadership"})
+# Tolls: a year's total is never answered by one incident's count, nor the reverse.
+PERIOD_TOTALS = frozenset({"killed", "wounded", "missing", "fatalities"})
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+@dataclass
+class Candidate:
+    doc: Doc
+    score: float
+    coverage: float = 0.0
+    similarity: float = 0.0
+    subject_ok: bool = True
+    main: bool = False  # the question names the entry's main subject
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.doc.id
+
+
+class Ranker:
+    """Scores entries of one index; built once per engine, cheap per question."""
+
+    def __init__(self, store: Store, lexicon: Lexicon) -> None:
+        self.store = store
+        self.lexicon = lexicon
+        self.faq_terms: dict[int, tuple[str, str]] = {}
+        self.faq_wording: dict[str, list[str]] = defaultdict(list)
+        self.faq_phrasings: dict[str, list[str]] = defaultdict(list)
+        for i, row in enumerate(store.faq_phrasings()):
+            self.faq_terms[i] = (row.faq_id, row.terms)
+            self.faq_wording[row.faq_id].append(fold(row.question))
+            self.faq_phrasings[row.faq_id].append(row.terms)
+        self.figures: dict[str, list[FigureRow]] = defaultdict(list)
+        for figure in store.figures():
+            self.figures[figure.doc_id].append(figure)
+        # Recall on terms found in fewer entries than this; common terms only rank.
+        self.selective_cap = max(1000, lexicon.n_docs // 50)
+
+    # --- recall --------------------------------------------------------------------------
+
+    def _fts(self, q: Question) -> list[str]:
+        words = [t.text for t in q.terms if t.known]
+        selective = [w for w in words if self.lexicon.df.get(w, 0) <= self.selective_cap]
+        if selective:
+            return self.store.search(selective, RECALL)
+        return self.store.search(words, RECALL, every=True)
+
+    def _faq_recall(self, text: str, limit: int = 5) -> list[str]:
+        """FAQ entries with a phrasing close to the question, whatever FTS recalled."""
+        if not text or not self.faq_terms:
+            return []
+        choices = {i: terms for i, (_, terms) in self.faq_terms.items()}
+        found = process.extract(
+            text, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+            limit=limit * 3, score_cutoff=40,
+        )
+        return list(dict.fromkeys(self.faq_terms[key][0] for _, _, key in found))
+
+    def recall(self, q: Question) -> list[Doc]:
+        ids: list[str] = []
+        for entity in q.hard_entities:
+            ids.extend(self.store.with_subject(entity.phrase))
+        ids.extend(self._fts(q))
+        ids.extend(self._faq_recall(" ".join(q.texts)))
+        return self.store.docs(ids)
+
+    # --- scoring -------------------------------------------------------------------------
+
+    @staticmethod
+    def kind_terms(q: Question, doc: Doc) -> frozenset[str]:
+        """The question's topic words that the entry's kind stands for."""
+        found: set[str] = set()
+        for name in q.topics:
+            topic = TOPICS[name]
+            if doc.event_kind in topic.defined_by:
+                found |= topic.triggers
+        return frozenset(found)
+
+    def _similarity(self, q: Question, doc: Doc) -> float:
+        text = " ".join(q.texts)
+        if doc.kind == "faq":
+            phrasings = self.faq_phrasings.get(doc.id, [])
+            if not phrasings:
+                return 0.0
+            # Content terms first; the actual wording tells apart phrasings with the same terms.
+            by_terms = max(fuzz.token_sort_ratio(text, p, processor=None) for p in phrasings)
+            wording = fold(q.raw)
+            by_words = max(fuzz.ratio(wording, w, processor=None)
+                           for w in self.faq_wording[doc.id])
+            return (0.8 * by_terms + 0.2 * by_words) / 100
+        return fuzz.token_sort_ratio(text, doc.title_terms, processor=None) / 100
+
+    def score(self, q: Question, doc: Doc) -> Candidate:
+        total = matched = 0.0
+        # An entry's kind says what it is: a handover answers "leave" though it never says so.
+        by_kind = self.kind_terms(q, doc)
+        for term in q.terms:
+            total += term.weight
+            if term.text in doc.key_terms or term.text in by_kind:
+                matched += term.weight * KEY_WEIGHT * term.certainty
+            elif term.text in doc.text_terms:
+                matched += term.weight * BODY_WEIGHT * term.certainty
+        coverage = matched / total if total else 0.0
+        similarity = self._similarity(q, doc)
+        found = Candidate(doc, COVERAGE_SHARE * coverage + SIMILARITY_SHARE * similarity,
+                          coverage, similarity)
+        self._subjects(q, found)
+        self._kind(q, found)
+        self._answer_type(q, found)
+        self._dates(q, found)
+        found.score = max(0.0, min(found.score, 1.0))
+        return found
+
+    def _subjects(self, q: Question, c: Candidate) -> None:
+        absent = [e for e in q.hard_entities if e.phrase not in c.doc.subjects]
+        if absent:
+            c.subject_ok = False
+            c.score *= SUBJECT_MISSING
+            c.notes.append("not about " + ", ".join(e.typed for e in absent))
+        elif any(e.phrase == c.doc.main_subject for e in q.hard_entities):
+            c.main = True
+        elif q.hard_entities:
+            c.score *= SIDE_SUBJECT
+            c.notes.append("names it on the side")
+        main = c.doc.main_subject
+        if (main and self.lexicon.entities.get(main, ("", 0))[0] == "organisation"
+                and all(e.phrase != main for e in q.entities)):
+            c.score *= UNNAMED_SUBJECT
+            c.notes.append(f"about {main}")
+
+    def _kind(self, q: Question, c: Candidate) -> None:
+        kind = c.doc.event_kind
+        entity_words = {w for e in q.entities for w in e.phrase.split()}
+        names_only = bool(q.terms) and all(t.text in entity_words for t in q.terms)
+        if names_only and kind == "camp-closure" and len(q.hard_entities) == 1:
+            # A bare place name is not a question: there, the mission leaving it is the story.
+            c.score += BARE_NAME_CLOSURE_GAIN
+        wanted = q.kinds
+        if not wanted or kind is None:
+            return
+        # A change of command answers "when did ... leave?" only about a person the question
+        # names, never about the mission leaving a place.
+        about_people = kind in PEOPLE_KINDS and "leadership" not in q.topics
+        if about_people and not any(e.kind == "person" for e in q.entities):
+            wanted = tuple(k for k in wanted if k not in PEOPLE_KINDS)
+        if kind not in wanted and q.strict:
+            c.score *= KIND_MISMATCH
+            c.notes.append(f"a {kind}, not a {wanted[0]}")
+        elif kind == wanted[0]:
+            c.score += PRIMARY_KIND_GAIN * (1 - c.score)
+
+    def _answer_type(self, q: Question, c: Candidate) -> None:
+        doc = c.doc
+        if q.role and doc.role and doc.role != q.role:
+            c.score *= ROLE_MISMATCH
+            c.notes.append(f"about a {doc.role}")
+        fits = True
+        if q.answer_type == "when":
+            # A dated event answers "when"; an overview only when it is phrased for it.
+            fits = doc.kind == "event" or (bool(_YEAR.search(doc.payload))
+                                           and c.similarity >= FAQ_WHEN_MATCH)
+            if doc.kind == "event" and doc.precision == "day":
+                c.score += PRECISE_WHEN_GAIN
+        elif q.answer_type == "who":
+            fits = doc.has_people or doc.role is not None or doc.event_kind in (
+                "appointment", "leadership")
+        elif q.answer_type == "where":
+            fits = doc.has_places
+        elif q.answer_type == "how_many":
+            fits = any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
+        if not fits and not (doc.kind == "faq" and c.similarity >= FAQ_PHRASING_MATCH):
+            soft = q.answer_type in ("who", "where")
+            c.score *= SOFT_TYPE_MISMATCH if soft else TYPE_MISMATCH
+            c.notes.append(f"gives no {q.answer_type} answer")
+
+    def figure_fits(self, q: Question, figure: FigureRow) -> bool:
+        """Whether a figure answers "how many" for the question's measure and period.
+
+        A yearly question without a named place wants the year's own total, never one
+        incident's toll nor a total over another period; a question without a date wants a
+        figure that is not one year's.
+        """
+        if figure.what not in q.measures:
+            return False
+        if q.dates:
+            span = q.dates[0]
+            first, last = span.first.isoformat(), span.last.isoformat()
+            if not q.hard_entities and figure.what in PERIOD_TOTALS:
+                return (figure.first, figure.last) == (first, last) or (
+                    figure.year is not None and span.precision == "year"
+                    and figure.year == span.first.year)
+            return first <= figure.first and figure.last <= last
+        return not (figure.what == "fatalities" and figure.year is not None)
+
+    def _dates(self, q: Question, c: Candidate) -> None:
+        if not q.dates:
+            return
+        doc = c.doc
+        if doc.kind == "event":
+            if any(doc.overlaps(span.first, span.last) for span in q.dates):
+                c.score += DATE_MATCH_GAIN * (1 - c.score)
+                c.notes.append("date matches")
+            else:
+                c.score *= DATE_MISMATCH
+                c.notes.append("date differs")
+        elif not (q.answer_type == "how_many"
+                  and any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))):
+            c.score *= FAQ_DATED
+
+    def rank(self, q: Question, limit: int = 10, docs: Iterable[Doc] | None = None
+             ) -> list[Candidate]:
+        pool = self.recall(q) if docs is None else list(docs)
+        scored = [self.score(q, doc) for doc in pool]
+        scored.sort(key=lambda c: (-c.score, c.doc.date_lo or "", c.id))
+        return scored[:limit]

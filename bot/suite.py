@@ -1,0 +1,261 @@
+"""A question suite generated from the knowledge itself, including questions the bot must refuse.
+
+Positive questions come from templates over each entry's own subjects (English and French; when,
+where, who, how many, what happened; with each spelling of its place); each expects one of the
+entries the template fits. Negative questions swap the subject for something the knowledge has no
+entry about: towns of Mali where the mission had no base, other UN missions, attributes it never
+recorded, years without a figure, resolutions and people it does not hold. A generated question
+is judged right, declined or wrong; "wrong" (a cited answer that is not the expected one, or any
+cited answer to a question that must be refused) is the bug this suite exists to catch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Literal
+
+from bot.i18n import human_date, role_name
+from bot.knowledge import KnowledgeBase
+from bot.models import Answer, Event
+from bot.render import render_plain
+from bot.store import alias_map, entry_subjects, known_entities
+from bot.text import fold, terms
+
+Verdict = Literal["right", "chose", "declined", "wrong"]
+# As the engine's "closure" topic: what answers "when did MINUSMA leave X?".
+CLOSURE_KINDS = ("camp-closure", "handover", "withdrawal", "contingent")
+ATTACK_KINDS = ("attack", "incident")
+# Things MINUSMA had or did that the knowledge never counts.
+ABSENT_ATTRIBUTES = ("helicopters", "armoured vehicles", "drones", "schools", "wells",
+                     "hospitals", "doctors", "dogs", "tanks", "interpreters")
+OTHER_PEOPLE = ("Nicholas Haysom", "Bintou Keita", "Parfait Onanga-Anyanga",
+                "Valentine Rugwabiza", "Jean Arnault")
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    template: str
+    expect_ids: frozenset[str] = frozenset()  # any of these entries is a right answer
+    expect: tuple[str, ...] = ()  # or: every one of these strings appears in the answer
+
+    @property
+    def positive(self) -> bool:
+        return bool(self.expect_ids or self.expect)
+
+
+def judge(question: Generated, answer: Answer) -> Verdict:
+    shown = {item.doc_id for item in answer.items}
+    if not question.positive:
+        return "wrong" if answer.is_answer else "declined"
+    if answer.is_answer:
+        if shown & question.expect_ids:
+            return "right"
+        text = render_plain(answer).casefold()
+        if question.expect and all(e.casefold() in text for e in question.expect):
+            return "right"
+        return "wrong"
+    if answer.kind == "choice" and {c.doc_id for c in answer.choices} & question.expect_ids:
+        return "chose"
+    return "declined"
+
+
+def _variants(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """Every spelling of each aliased name, keyed by its folded canonical form."""
+    found: dict[str, list[str]] = {}
+    for alias in kb.aliases:
+        if alias.kind in ("place", "person", "country", "organisation"):
+            names = [alias.canonical, *alias.variants]
+            found[fold(alias.canonical)] = list(dict.fromkeys(names))
+    return found
+
+
+class _Builder:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.aliases = alias_map(kb)
+        entities = known_entities(kb, self.aliases)
+        self.subjects = {e.id: entry_subjects(e, self.aliases, entities)
+                         for e in kb.entries()}
+        self.variants = _variants(kb)
+        self.out: list[Generated] = []
+        # Entries sharing a template's key are all right answers to it.
+        self.by_place_kind: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.by_place_kind_year: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        self.by_day: dict[str, set[str]] = defaultdict(set)
+        for event in kb.events:
+            main = self._main_place(event)
+            group = self._group(event.kind)
+            if main:
+                self.by_place_kind[(main, group)].add(event.id)
+                self.by_place_kind_year[(main, group, event.date.year)].add(event.id)
+            if event.date.precision == "day":
+                self.by_day[event.date.iso].add(event.id)
+
+    @staticmethod
+    def _group(kind: str) -> str:
+        if kind in CLOSURE_KINDS:
+            return "closure"
+        if kind in ATTACK_KINDS:
+            return "attack"
+        return kind
+
+    def _main_place(self, event: Event) -> str | None:
+        return fold(event.places[0]) if event.places else None
+
+    def add(self, text: str, template: str, ids: Iterable[str] = (),
+            expect: Iterable[str] = ()) -> None:
+        self.out.append(Generated(text, template, frozenset(ids), tuple(expect)))
+
+    def spellings(self, name: str) -> list[str]:
+        return self.variants.get(fold(name), [name])[:3]
+
+    # --- positives ------------------------------------------------------------------
+
+    def events(self) -> None:
+        for event in self.kb.events:
+            group = self._group(event.kind)
+            place = event.places[0] if event.places else None
+            key = fold(place) if place else None
+            if (place and group == "closure" and event.date.precision == "day"
+                    and event.kind in CLOSURE_KINDS[:3]):
+                ids = self.by_place_kind[(key, group)]  # type: ignore[index]
+                for spelling in self.spellings(place):
+                    self.add(f"When did MINUSMA leave {spelling}?", "when-leave-place", ids)
+                    self.add(f"Quand la MINUSMA a-t-elle quitté {spelling} ?",
+                             "fr-when-leave-place", ids)
+                self.add(f"When was the {place} camp handed over?", "when-handover-place", ids)
+            if place and group == "attack":
+                ids = self.by_place_kind_year[(key, group, event.date.year)]  # type: ignore[index]
+                self.add(f"When was the attack on {place} in {event.date.year}?",
+                         "when-attack-place-year", ids)
+                self.add(f"Quand a eu lieu l'attaque de {place} en {event.date.year} ?",
+                         "fr-when-attack-place-year", ids)
+                killed = [f for f in event.figures if f.what == "killed"]
+                if killed and len(ids) == 1:
+                    value = f"{int(killed[0].value):,}"
+                    self.add(f"How many people were killed in the {event.date.year} attack on "
+                             f"{place}?", "how-many-killed-place-year", ids, [value])
+            if place and event.date.precision == "day":
+                day = human_date(event.date)
+                ids = {i for i in self.by_day[event.date.iso]
+                       if fold(place) in self.subjects[i] or i == event.id}
+                self.add(f"What happened in {place} on {day}?", "what-place-day", ids)
+            if event.date.precision == "day":
+                self.add(f"What happened on {human_date(event.date)}?", "what-day",
+                         self.by_day[event.date.iso])
+                self.add(f"Que s'est-il passé le {human_date(event.date, 'fr')} ?",
+                         "fr-what-day", self.by_day[event.date.iso])
+            if event.resolution is not None:
+                same = {e.id for e in self.kb.events if e.resolution == event.resolution}
+                self.add(f"When was resolution {event.resolution} adopted?",
+                         "when-resolution", same)
+                self.add(f"Quand la résolution {event.resolution} a-t-elle été adoptée ?",
+                         "fr-when-resolution", same)
+                self.add(f"What did resolution {event.resolution} decide?",
+                         "what-resolution", same)
+            if event.role and event.people:
+                person = event.people[0]
+                same = {e.id for e in self.kb.events
+                        if e.role == event.role and e.people[:1] == (person,)}
+                self.add(f"When did {person} become {role_name(event.role)}?",
+                         "when-person-role", same)
+
+    def successions(self) -> None:
+        first: dict[tuple[str, str], tuple[str, str]] = {}
+        for event in self.kb.events:
+            if event.role and event.people:
+                key = (event.role, event.people[0])
+                day = event.date.first_day().isoformat()
+                if key not in first or day < first[key][0]:
+                    first[key] = (day, event.id)
+        lines: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for (role, person), (day, _) in first.items():
+            lines[role].append((day, person))
+        for role, holders in lines.items():
+            holders.sort()
+            for (_, before), (_, after) in pairwise(holders):
+                surname = after.split()[-1]
+                self.add(f"Who succeeded {before} as {role_name(role)}?", "who-successor",
+                         expect=[surname])
+                self.add(f"Who came before {after} as {role_name(role)}?", "who-predecessor",
+                         expect=[before.split()[-1]])
+
+    def faqs(self) -> None:
+        for faq in self.kb.faqs:
+            for phrasing in faq.questions:
+                self.add(phrasing.rstrip(" ?").lower(), "faq-lowercase", {faq.id})
+                for place in faq.places[:1]:
+                    for spelling in self.spellings(place)[1:2]:
+                        if place in phrasing:
+                            self.add(phrasing.replace(place, spelling), "faq-alias", {faq.id})
+
+    # --- negatives ----------------------------------------------------------------------
+
+    def swaps(self) -> None:
+        subjects = Counter(s for found in self.subjects.values() for s in found)
+        unbased = [a.canonical for a in self.kb.aliases if a.kind == "place"
+                   and subjects[" ".join(terms(a.canonical, self.aliases))] == 0]
+        missions = [a.canonical for a in self.kb.aliases if a.kind == "mission"]
+        for town in unbased:
+            self.add(f"When did MINUSMA leave {town}?", "swap-town-leave")
+            self.add(f"Quand la MINUSMA a-t-elle quitté {town} ?", "swap-town-fr")
+            self.add(f"When was the attack on {town}?", "swap-town-attack")
+            self.add(f"How many peacekeepers were killed in {town}?", "swap-town-killed")
+        for mission in missions:
+            self.add(f"When did {mission} close its last camp?", "swap-mission-close")
+            self.add(f"Who led {mission}?", "swap-mission-who")
+            self.add(f"Quand la {mission} a-t-elle été créée ?", "swap-mission-fr")
+        places = sorted({e.places[0] for e in self.kb.events if e.places})
+        for thing in ABSENT_ATTRIBUTES:
+            self.add(f"How many {thing} did MINUSMA have?", "swap-attribute")
+            for place in places[:: max(1, len(places) // 6)]:
+                self.add(f"How many {thing} did MINUSMA have in {place}?",
+                         "swap-attribute-place")
+        counted = {f.year or (e.date.year if isinstance(e, Event) else None)
+                   for e in self.kb.entries() for f in e.figures
+                   if f.what == "fatalities"}
+        for year in range(2013, 2024):
+            if year not in counted:
+                self.add(f"How many peacekeepers died in {year}?", "swap-year-toll")
+        held = {e.resolution for e in self.kb.events if e.resolution}
+        for number in (2071, 2099, 2150, 2200, 2300, 2450, 2500, 2600, 2700, 2719):
+            if number not in held:
+                self.add(f"When was resolution {number} adopted?", "swap-resolution")
+        for person in OTHER_PEOPLE:
+            self.add(f"When was {person} appointed head of mission?", "swap-person")
+            self.add(f"Who succeeded {person}?", "swap-person-successor")
+
+
+def generate(kb: KnowledgeBase) -> list[Generated]:
+    builder = _Builder(kb)
+    builder.events()
+    builder.successions()
+    builder.faqs()
+    builder.swaps()
+    unique: dict[str, Generated] = {}
+    for question in builder.out:
+        unique.setdefault(question.text, question)
+    return list(unique.values())
+
+
+def run(ask: Callable[[str], Answer], questions: Iterable[Generated]
+        ) -> list[tuple[Generated, Answer, Verdict]]:
+    results = []
+    for question in questions:
+        answer = ask(question.text)
+        results.append((question, answer, judge(question, answer)))
+    return results
+
+
+def table(results: Iterable[tuple[Generated, Answer, Verdict]]) -> dict[str, Counter[str]]:
+    """Verdicts per template, plus the positive and negative halves and the whole suite."""
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    for question, _, verdict in results:
+        half = "positive" if question.positive else "negative"
+        for key in (question.template, f"all {half}", "all"):
+            rows[key][verdict] += 1
+    return dict(rows)
