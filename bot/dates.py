@@ -31,6 +31,8 @@ _D = r"(\d{1,2})(?:st|nd|rd|th|er|eme)?"
 _Y = r"((?:19|20)\d{2})"
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # A UN fiscal year, 1 July to 30 June: "2019/20", "2019-2020", "2019/2020".
+    (re.compile(rf"\b{_Y}\s*[/-]\s*((?:19|20)?\d{{2}})\b(?!\s*[/-]\s*\d)"), "fy"),
     (re.compile(rf"\b{_Y}-(\d{{1,2}})-(\d{{1,2}})\b"), "ymd"),
     (re.compile(rf"\b(\d{{1,2}})[/.](\d{{1,2}})[/.]{_Y}\b"), "dmy"),
     (re.compile(rf"\b{_D}\s+(?:of\s+)?{_M}\s*,?\s+{_Y}\b"), "d m y"),
@@ -78,7 +80,17 @@ def _span(year: int, month: int | None = None, day: int | None = None) -> DateSp
         return None
 
 
+def _fiscal(first: str, second: str) -> DateSpan | None:
+    start = int(first)
+    end = int(second) if len(second) == 4 else start // 100 * 100 + int(second)
+    if end != start + 1 or start not in YEARS:
+        return None
+    return DateSpan(PartialDate(start), dt.date(start, 7, 1), dt.date(end, 6, 30))
+
+
 def _from_match(shape: str, groups: tuple[str, ...]) -> DateSpan | None:
+    if shape == "fy":
+        return _fiscal(groups[0], groups[1])
     if shape == "ymd":
         return _span(int(groups[0]), int(groups[1]), int(groups[2]))
     if shape == "dmy":
@@ -103,8 +115,10 @@ def find_dates(text: str) -> tuple[list[DateSpan], str]:
             span = _from_match(shape, match.groups())
             if span is not None:
                 found.append(span)
-            elif shape == "y":
-                return match.group(0)  # not a year we know of: a number, left for the question
+            elif shape in ("y", "fy"):
+                # Not a year we know of ("resolution 2085"), or not a fiscal year ("2019-06"):
+                # left for the other shapes and for the question.
+                return match.group(0)
             return " "  # an impossible date (31/02/2023) is dropped, not read as its year
 
         folded = pattern.sub(take, folded)

@@ -48,6 +48,21 @@ class Derived:
     role: str = ""
     value: float | None = None
     compared: int = 0  # how many entries a superlative was taken over
+    values: tuple[float, ...] = ()  # every figure found, where counts differ
+
+
+_MISSION_TOLL = ("peacekeeper", "minusma", "un personnel", "un police", "contractor", "casque")
+
+
+def counts_civilians(figure: FigureRow) -> bool | None:
+    """Whether a toll counts civilians (True), the mission's own people (False), or someone
+    else (None: soldiers of Mali, attackers, armed groups)."""
+    who = figure.who.casefold()
+    if any(word in who for word in _MISSION_TOLL):
+        return False
+    if "civilian" in who or "people" in who or "villager" in who:
+        return True
+    return None
 
 
 def holders(tenures: Iterable[Tenure], role: str) -> list[Holder]:
@@ -140,5 +155,6 @@ def year_total(figures: Iterable[FigureRow], measures: frozenset[str],
                      and f.year == span.first.year))]
     if not rows:
         return None
+    values = tuple(sorted({f.value for f in rows}))
     return Derived("year-total", tuple(dict.fromkeys(f.doc_id for f in rows)),
-                   value=rows[0].value)
+                   value=values[0], values=values)

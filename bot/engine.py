@@ -15,10 +15,11 @@ from pathlib import Path
 from bot import compose, derive
 from bot.compose import CONFIDENT, SUGGEST_FLOOR
 from bot.dates import DateSpan
+from bot.i18n import number
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.models import Answer, Phrase, Topic
-from bot.query import Lexicon, Question
-from bot.rank import Candidate, Ranker
+from bot.query import SUPERLATIVE_WORDS, TOPICS, Lexicon, Question, comparison_halves
+from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
     Doc,
     FigureRow,
@@ -28,7 +29,7 @@ from bot.store import (
     knowledge_fingerprint,
     read_meta,
 )
-from bot.text import SCOPE_WORDS, THANKS, fold
+from bot.text import SCOPE_WORDS, THANKS, WEAK_WORDS, fold
 
 MAX_TIMELINE_ITEMS = 12
 WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
@@ -102,9 +103,9 @@ class Engine:
             compared = self._compare(q)
             if compared is not None:
                 return compared
-        if q.intent == "listing":
-            return self._listing(q)
         ranked = self.ranker.rank(q)
+        if q.intent == "listing" and not self._curated(q, ranked):
+            return self._listing(q)
         worked_out = self._derive(q, ranked)
         if worked_out is not None:
             return worked_out
@@ -218,32 +219,35 @@ class Engine:
                                 Phrase.of("narrow-any"))
 
     def _compare(self, q: Question) -> Answer | None:
-        found: list[Candidate] = []
-        for entity in dict.fromkeys(e for e in q.entities):
-            others = [e for e in q.entities if e != entity]
-            sub = Question(q.raw, [t for t in q.terms if not any(
-                t.text in o.phrase.split() for o in others)], [entity], q.dates, "lookup",
-                q.answer_type, q.topics)
-            ranked = self.ranker.rank(sub, limit=20)
-            best = next((c for c in ranked if c.doc.kind == "event" and c.subject_ok), None)
-            if best is None or best.score < CONFIDENT:
-                return None
-            if all(best.id != f.id for f in found):
-                found.append(best)
-        if len(found) < 2:
+        """Two dated events in order: each half of the question is answered on its own."""
+        halves = comparison_halves(q.raw)
+        if halves is None:
             return None
+        parsed = [self.lexicon.parse(text) for text in halves]
+        # A bare name ("... before Tessalit?") takes the other half's topic words.
+        words = [[t.text for t in p.terms if not any(t.text in e.phrase.split()
+                                                     for e in p.entities)] for p in parsed]
+        found: list[Candidate] = []
+        for i, (text, sub) in enumerate(zip(halves, parsed, strict=True)):
+            if not words[i] and words[1 - i]:
+                sub = self.lexicon.parse(f"{text} {' '.join(words[1 - i])}")
+            best = next((c for c in self.ranker.rank(sub, limit=20)
+                         if c.doc.kind == "event" and c.subject_ok), None)
+            if best is None or best.score < CONFIDENT or any(best.id == f.id for f in found):
+                return None
+            found.append(best)
         return compose.comparison(q, found, self.sources)
 
     # --- derivations -----------------------------------------------------------------------
 
     def _derive(self, q: Question, ranked: list[Candidate]) -> Answer | None:
-        best = ranked[0] if ranked else None
-        if (best is not None and best.doc.kind == "faq" and best.score >= CONFIDENT
-                and best.similarity >= FAQ_PHRASING_MATCH):
+        if self._curated(q, ranked):
             return None  # a curated answer to this very question
         people = [e for e in q.entities if e.kind == "person"]
         if q.relation and people:
-            return self._neighbour(q, people[0].phrase, q.relation)
+            # Only the dates of appointments say who came before or after whom.
+            return (self._neighbour(q, people[0].phrase, q.relation)
+                    or compose.decline(q, ranked, self._featured))
         if q.role and not people and q.answer_type in ("who", None):
             if q.superlative in ("first", "last") and not q.dates:
                 found = derive.end_holder(self.tenures, q.role, q.superlative)
@@ -251,19 +255,33 @@ class Engine:
             if q.dates and q.answer_type == "who":
                 found = derive.holder_at(self.tenures, q.role, q.dates[0])
                 return self._holder_answer(q, found, "holder")
-        if q.answer_type == "how_many" and q.measures and q.dates and not q.hard_entities:
-            total = derive.year_total(self.ranker_figures(), q.measures, q.dates[0])
-            if total is not None and total.value is not None:
+        places = [e for e in q.hard_entities if e.kind != "country"]
+        if q.answer_type == "how_many" and q.measures and q.dates and not places:
+            named = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
+            # A year's toll for the mission, unless the question names a contingent.
+            figures = [f for f in self.ranker_figures() if set(f.countries.split()) <= named]
+            total = derive.year_total(figures, q.measures, q.dates[0])
+            if total is not None and total.values:
                 docs = self.store.docs(total.doc_ids)
-                headline = Phrase.of("year-total", period=q.dates[0].date.iso,
-                                     value=total.value)
+                key = "year-total" if len(total.values) == 1 else "year-totals"
+                values = " / ".join(number(v) for v in total.values)
+                headline = Phrase.of(key, period=q.dates[0].date.iso, values=values)
                 return compose.derived(q, total, headline, docs, self.sources)
             return None
         if q.superlative == "most":
             return self._most(q)
-        if q.superlative in ("first", "last") and q.topics and not q.role:
+        if q.superlative in ("first", "last") and q.defining_kinds and not q.role:
             return self._first_or_last(q, q.superlative)
         return None
+
+    @staticmethod
+    def _curated(q: Question, ranked: Sequence[Candidate]) -> bool:
+        """Whether the best candidate is a FAQ entry written for this very question."""
+        if not ranked or ranked[0].doc.kind != "faq" or ranked[0].score < CONFIDENT:
+            return False
+        similarity = ranked[0].similarity
+        return similarity >= EXACT_PHRASING or (similarity >= FAQ_PHRASING_MATCH
+                                                 and not q.dates)
 
     def ranker_figures(self) -> list[FigureRow]:
         return [f for rows in self.ranker.figures.values() for f in rows]
@@ -294,8 +312,15 @@ class Engine:
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
     def _scoped_docs(self, q: Question, docs: Sequence[Doc]) -> list[Doc]:
-        """The entries among `docs` about every named thing of the question, in its dates."""
+        """The entries among `docs` about every named thing of the question, in its dates, and
+        saying its other words ("camp" in "which camp closed first?")."""
         kept = [d for d in docs if all(e.phrase in d.subjects for e in q.hard_entities)]
+        triggers = {w for t in q.topics for w in TOPICS[t].triggers}
+        entity_words = {w for e in q.entities for w in e.phrase.split()}
+        words = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
+                 and t.text not in triggers and t.text not in entity_words
+                 and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS]
+        kept = [d for d in kept if all(w in d.text_terms for w in words)]
         if q.dates:
             kept = [d for d in kept if any(d.overlaps(s.first, s.last) for s in q.dates)]
         if q.kinds:
@@ -308,6 +333,11 @@ class Engine:
         if not measures:
             return None
         figures = [f for f in self.ranker_figures() if f.what in measures]
+        if measures & {"killed", "wounded"}:
+            # Attacks on the mission are compared on the mission's own toll, unless the
+            # question asks about civilians.
+            civilians = "people" in q.texts
+            figures = [f for f in figures if derive.counts_civilians(f) == civilians]
         docs = self._scoped_docs(q, self.store.docs(f.doc_id for f in figures))
         docs = [d for d in docs if d.kind == "event"]
         found = derive.largest(figures, measures, {d.id for d in docs})
@@ -318,7 +348,10 @@ class Engine:
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
     def _first_or_last(self, q: Question, which: str) -> Answer | None:
-        docs = self._scoped_docs(q, self.store.events_of_kinds(q.kinds, limit=100_000))
+        kinds = q.defining_kinds
+        if not kinds:
+            return None
+        docs = self._scoped_docs(q, self.store.events_of_kinds(kinds, limit=100_000))
         found = derive.first_or_last(docs, which)
         if found is None:
             return None

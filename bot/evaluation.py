@@ -31,6 +31,14 @@ class Outcome:
     passed: bool
     answered: bool
     text: str
+    # A listing that states its true count but shows only its first items, the expected one
+    # not among them: incomplete, not wrong.
+    cut_short: bool = False
+
+    @property
+    def wrong(self) -> bool:
+        """A cited answer that is not the expected one (or any answer to an off-topic one)."""
+        return self.answered and not self.passed and not self.cut_short
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -53,7 +61,8 @@ def judge(question: Question, answer: Answer) -> Outcome:
         return Outcome(question, not answer.is_answer, answer.is_answer, text)
     folded = text.casefold()
     ok = answer.is_answer and all(e.casefold() in folded for e in question.expect)
-    return Outcome(question, ok, answer.is_answer, text)
+    cut_short = not ok and answer.kind == "timeline" and answer.more > 0
+    return Outcome(question, ok, answer.is_answer, text, cut_short)
 
 
 def evaluate(ask: Callable[[str], Answer], questions: list[Question]) -> list[Outcome]:

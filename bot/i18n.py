@@ -162,7 +162,11 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "The largest of {count} budgets in my sources: ${value}.",
         "fr": "Le plus élevé des {count} budgets de mes sources : {value} $.",
     },
-    "year-total": {"en": "In {period}: {value}.", "fr": "En {period} : {value}."},
+    "year-total": {"en": "In {period}: {values}.", "fr": "En {period} : {values}."},
+    "year-totals": {
+        "en": "In {period}: {values}, depending on the source and what it counts.",
+        "fr": "En {period} : {values}, selon la source et ce qu'elle compte.",
+    },
     # Rendering
     "sources": {"en": "Sources", "fr": "Sources"},
     "see-also": {"en": "See also", "fr": "Voir aussi"},

@@ -23,6 +23,7 @@ from bot.text import (
     STOPWORDS,
     WEAK_WORDS,
     AliasMap,
+    everyday_words,
     fold,
     name_like_words,
     terms,
@@ -43,15 +44,23 @@ MAX_TERMS = 32  # a pasted essay is cut to its first terms; no real question has
 TYPO_MIN_SCORE = {5: 88.0, 7: 83.0}
 TYPO_MIN_SCORE_LONG = 80.0
 SWAP_CERTAINTY = 0.85  # two neighbouring letters typed the wrong way round
+INFLECTION_CERTAINTY = 0.95  # the same word with another ending
+# Endings to undo, most specific first: English verbs and French participles.
+_INFLECTIONS = (("ied", "y"), ("ing", "e"), ("ing", ""), ("ed", "e"), ("ed", ""), ("d", ""),
+                ("ees", "e"), ("ee", "e"), ("es", "e"), ("er", "e"), ("ait", "er"))
 # Everyday words ("asked", "officially") say little about which entry answers: they weigh half
 # of a common term, and a quarter when no entry uses them at all.
 WEAK_SHARE = 0.5
 UNKNOWN_WEAK_SHARE = 0.25
+INCIDENTAL_DF = 3  # entries using an everyday word, at most, for it to count as incidental
 # Entities whose absence from an entry's subjects rules the entry out. Organisations and plain
 # terms ("Security Council", "convoy") only add to a match: too many entries involve them.
 HARD_ENTITY_KINDS = frozenset({"place", "person", "country", "resolution", "mission"})
 RESOLUTION_NUMBERS = range(1000, 3000)  # Security Council resolutions on Mali: 2071 to 2690
 
+# What makes a question compare two things ("which closed first, A or B?", "did A close before
+# B?"); "first" or "last" alone does not ("when did the last convoy from Kidal reach Gao?").
+COMPARE_WORDS = frozenset("or ou before after avant apres earlier later sooner".split())
 ORDER_WORDS = frozenset(
     "first earlier earliest before sooner after later latest last premier premiere avant apres "
     "dernier derniere plus tot tard".split()
@@ -78,20 +87,30 @@ class Topic:
     kinds: tuple[str, ...]
     defining: int
     strict: bool
+    # Where one of its words names a narrower kind ("closed": a camp closure, "handed": a
+    # handover), the kinds a first or last is taken among for that word.
+    narrower: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def defined_by(self) -> tuple[str, ...]:
         return self.kinds[: self.defining]
 
+    def kinds_for(self, words: set[str]) -> tuple[str, ...]:
+        named = [kinds for word, kinds in self.narrower if word in words]
+        if not named:
+            return self.defined_by
+        return tuple(dict.fromkeys(k for kinds in named for k in kinds))
+
 
 TOPICS: dict[str, Topic] = {
     "closure": Topic(frozenset({"closed", "handed", "withdrawal"}),
                      ("camp-closure", "handover", "withdrawal", "contingent", "leadership"), 3,
-                     True),
+                     True, (("closed", ("camp-closure",)), ("handed", ("handover", "camp-closure")),
+                            ("withdrawal", ("withdrawal", "camp-closure")))),
     "attack": Topic(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
                                "ambush"}), ("attack", "incident"), 1, True),
     "casualties": Topic(frozenset({"killed", "toll", "wounded"}),
-                        ("attack", "incident", "casualties"), 0, True),
+                        ("attack", "incident", "casualties", "contingent"), 0, False),
     "mandate": Topic(frozenset({"mandate", "resolution", "ceiling"}), ("mandate",), 1, True),
     "leadership": Topic(frozenset({"head", "commander", "appointed"}),
                         ("appointment", "leadership"), 2, True),
@@ -123,8 +142,11 @@ MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
      frozenset({"troops", "personnel", "military-ceiling"})),
 )
 ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("deputy", "head", "mission"), "deputy-head-of-mission"),
     (("deputy", "force", "commander"), "deputy-force-commander"),
+    (("deputy", "head", "mission"), "deputy-head-of-mission"),
+    (("force", "commander"), "force-commander"),
+    (("force", "head"), "force-commander"),  # "who led the force?"
+    (("police", "head"), "police-commissioner"),  # "qui dirigeait la police ?"
     (("police", "commissioner"), "police-commissioner"),
     (("head", "mission"), "head-of-mission"),
     (("force", "commander"), "force-commander"),
@@ -153,6 +175,8 @@ _DID_X_REPLACE = re.compile(r"\b(?:did|a)\b.*\b(?:replace|succeed|follow|remplac
 _FIRST = re.compile(r"\b(?:first|earliest|premier|premiere|initial)\b")
 _LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
                    r"in the end|a la fin|when it (?:closed|ended))\b")
+SUPERLATIVE_WORDS = frozenset("deadliest bloodiest worst largest biggest highest most deadly "
+                              "meurtriere meurtrier grande grand important".split())
 _MOST = re.compile(r"\b(?:deadliest|bloodiest|worst|largest|biggest|most deadly|"
                    r"plus meurtriere?|plus grande?|plus important|highest|most)\b")
 _CODE = re.compile(r"[;{}<>=*|$`\\]|--|\b(?:select|drop|insert|delete|union|update)\b.*"
@@ -200,6 +224,9 @@ class Question:
     asks_events: bool = False
     numbers: tuple[int, ...] = ()
     unknown: list[str] = field(default_factory=list)
+    # Every term in the order asked, order words ("first") included: what a FAQ phrasing is
+    # compared with.
+    wording: list[str] = field(default_factory=list)
 
     @property
     def texts(self) -> list[str]:
@@ -211,6 +238,16 @@ class Question:
         found: list[str] = []
         for topic in self.topics:
             found.extend(k for k in TOPICS[topic].kinds if k not in found)
+        return tuple(found)
+
+    @property
+    def defining_kinds(self) -> tuple[str, ...]:
+        """The kinds that are the question's topics by definition, as narrowly as its words
+        say (a camp closure for "closed"): what a first or last is taken among."""
+        words = set(self.wording)
+        found: list[str] = []
+        for topic in self.topics:
+            found.extend(k for k in TOPICS[topic].kinds_for(words) if k not in found)
         return tuple(found)
 
     @property
@@ -245,6 +282,25 @@ def as_typed(question: str, folded: str) -> str:
     return folded
 
 
+_COMPARE_SPLIT = re.compile(r"\s(?:or|ou|before|after|avant|après|apres)\s", re.IGNORECASE)
+_COMPARE_LEAD = re.compile(
+    r"^\s*(?:which|what|lequel|laquelle|quel|quelle|qu'est-ce qui)\b[^,:]*?"
+    r"(?:first|earlier|sooner|premier|premiere|d'abord|en premier)\s*[,:]?\s*",
+    re.IGNORECASE)
+
+
+def comparison_halves(question: str) -> tuple[str, str] | None:
+    """The two things a question compares ("which came first, A or B?", "did A happen before
+    B?"), as two questions of their own; None when it compares nothing."""
+    parts = _COMPARE_SPLIT.split(question, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    first, second = (_COMPARE_LEAD.sub("", parts[0]).strip(" ,:?"), parts[1].strip(" ,:?"))
+    if not first or not second:
+        return None
+    return first, second
+
+
 class Lexicon:
     """What the knowledge base knows about words, read once from an index."""
 
@@ -261,8 +317,11 @@ class Lexicon:
         # alias variant (so "clsoure" finds "closure", which means "closed").
         self.spellings: dict[str, str] = {}
         alias_words: set[str] = set()
+        # The terms curated aliases stand for are topic words, never incidental phrasing.
+        self.curated: set[str] = set()
         for (canonical, _kind), variants in groups.items():
             target = terms(canonical, self.aliases)
+            self.curated.update(target)
             alias_words.update(tokens(canonical))
             for variant in variants:
                 words = tokens(variant)
@@ -327,6 +386,18 @@ class Lexicon:
             return (swapped, SWAP_CERTAINTY) if swapped else None
         return self.spellings[best[0]], best[1] / 100
 
+    def _inflection_of(self, token: str) -> str | None:
+        """The indexed word an unknown inflected word comes from ("attacked", "closing",
+        "fermées"), when only its ending differs."""
+        if token in self.spellings or len(token) < 5:
+            return None
+        for ending, replacement in _INFLECTIONS:
+            if token.endswith(ending):
+                base = token[: len(token) - len(ending)] + replacement
+                if base in self.df:
+                    return base
+        return None
+
     def _swap_of(self, token: str) -> str | None:
         """The known word this one is with two neighbouring letters swapped ("colse")."""
         for i in range(len(token) - 1):
@@ -339,7 +410,7 @@ class Lexicon:
         """Words never "corrected": known to the knowledge, or everyday words in their own
         right ("decide" is not a misspelt "decade")."""
         return (token in self.spellings or token in STOPWORDS or token in GREETINGS
-                or token in WEAK_WORDS)
+                or token in WEAK_WORDS or token in everyday_words())
 
     def _entity(self, key: str, typed: str) -> Entity:
         phrase = self.entity_keys[key]
@@ -380,7 +451,11 @@ class Lexicon:
         typed_as: dict[str, str] = {}
         for token in tokens(rest)[: MAX_TERMS * 2]:
             original = token
-            if not self._is_known(token):
+            base = self._inflection_of(token)
+            if base is not None:
+                certainty[base] = min(certainty.get(base, 1.0), INFLECTION_CERTAINTY)
+                token = base
+            elif not self._is_known(token):
                 fixed = self._spell(token)
                 if fixed is not None:
                     certainty[fixed[0]] = min(certainty.get(fixed[0], 1.0), fixed[1])
@@ -404,7 +479,8 @@ class Lexicon:
                 count = self.entities.get(phrase, ("resolution", 0))[1]
                 entities.append(Entity(phrase, "resolution", f"resolution {number}", count))
         query_terms: list[Term] = []
-        order = any(t in ORDER_WORDS for t in raw_tokens)
+        order = (any(t in ORDER_WORDS for t in raw_tokens)
+                 and any(t in COMPARE_WORDS for t in raw_tokens))
         for word in dict.fromkeys(words):
             if word in ORDER_WORDS or (word in GREETINGS and word not in self.df):
                 continue
@@ -412,18 +488,36 @@ class Lexicon:
                 weight = self.idf(word)
                 if word in WEAK_WORDS or typed_weak[word]:
                     weight = WEAK_SHARE * min(weight, self.common_weight)
+                elif (word in everyday_words() and self.df[word] <= INCIDENTAL_DF
+                      and word not in self.curated):
+                    # An everyday word a few entries happen to use ("change", "fiscal") is
+                    # phrasing, not a rare topic.
+                    weight = min(weight, self.common_weight)
                 if word in SCOPE_WORDS:
                     weight = min(weight, self.scope_weight)
                 query_terms.append(Term(word, weight, True, certainty.get(word, 1.0), word))
             else:
-                # An everyday word no entry uses cannot tell entries apart: it counts little.
-                weak = word in WEAK_WORDS and word not in names
-                weight = UNKNOWN_WEAK_SHARE * self.common_weight if weak else self.unknown_weight
+                # A word no entry uses: a curated filler word ("officially") counts little, any
+                # other everyday word ("change", "weather") like a common term, and anything
+                # else (a name: "UNMISS", "Juba") like the rarest term, so that a question
+                # about something the knowledge lacks cannot pass on its other words.
+                if word in names:
+                    weight = self.unknown_weight
+                elif word in WEAK_WORDS:
+                    weight = UNKNOWN_WEAK_SHARE * self.common_weight
+                elif word in everyday_words():
+                    weight = self.common_weight
+                else:
+                    weight = self.unknown_weight
                 if word in SCOPE_WORDS:
                     weight = self.scope_weight
                 typed = as_typed(question, typed_as.get(word, word))
                 query_terms.append(Term(word, weight, False, typed=typed))
         canon = set(words)
+        if any(e.kind == "resolution" for e in entities):
+            # A named resolution is the subject; the word itself says nothing of the kind of
+            # entry (a resolution on sanctions or the G5 Sahel force is not a mandate).
+            canon.discard("resolution")
         topics = tuple(name for name, topic in TOPICS.items() if canon & topic.triggers)
         answer_type = self._answer_type(question, raw_tokens, flat)
         measures: frozenset[str] = frozenset()
@@ -434,7 +528,7 @@ class Lexicon:
         unknown = [t.typed for t in query_terms if not t.known and t.text not in entity_words
                    and (t.text in names or t.text not in WEAK_WORDS)]
         q = Question(question, query_terms, entities, dates, "lookup", answer_type, topics,
-                     measures, role, numbers=numbers, unknown=unknown,
+                     measures, role, numbers=numbers, unknown=unknown, wording=words,
                      asks_events=any(t in _HAPPEN for t in raw_tokens))
         q.relation = self._relation(flat, q)
         q.superlative = self._superlative(flat)
@@ -485,7 +579,7 @@ class Lexicon:
     def _intent(q: Question, raw_tokens: list[str], order: bool) -> Intent:
         if order and len({e.phrase for e in q.entities}) >= 2 and q.relation is None:
             return "order"
-        if q.dates and all(t.text in _GENERIC for t in q.terms):
+        if q.dates and all(t.text in _GENERIC or t.text in WEAK_WORDS for t in q.terms):
             return "dates"
         if not q.terms and not q.dates:
             return "smalltalk" if any(t in GREETINGS for t in raw_tokens) else "empty"

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.dates import DateSpan
 from bot.query import TOPICS, Lexicon, Question
 from bot.store import Doc, FigureRow, Store
-from bot.text import fold
+from bot.text import SCOPE_WORDS, WEAK_WORDS, fold
 
 COVERAGE_SHARE = 0.8  # of the base score: the question's terms the entry covers, by rarity
 SIMILARITY_SHARE = 0.2  # of the base score: wording close to the entry's title or phrasings
@@ -35,9 +36,9 @@ BODY_WEIGHT = 0.7  # a term found only in what the entry says (summary, answer)
 SUBJECT_MISSING = 0.55  # a named place/person/country/resolution the entry is not about
 SIDE_SUBJECT = 0.8  # the entry is about what the question names only on the side (Tessalit's
 # closure, in the Kidal region, for "when did MINUSMA leave Kidal?")
-UNNAMED_SUBJECT = 0.85  # the entry is above all about an organisation the question never names
+UNNAMED_SUBJECT = 0.8  # the entry is above all about an organisation the question never names
 # (the mission's radio, for "when did the mission end?")
-KIND_MISMATCH = 0.6  # the entry's kind cannot answer the question's topic (a politics event for
+KIND_MISMATCH = 0.75  # the entry's kind cannot answer the question's topic (a politics event for
 # "when did MINUSMA leave Algiers?")
 PRIMARY_KIND_GAIN = 0.04  # the entry is the topic's first kind (a camp closure for "leave")
 TYPE_MISMATCH = 0.6  # the entry cannot give the answer asked: a date, or a number of the asked
@@ -48,14 +49,40 @@ FAQ_WHEN_MATCH = 0.7  # a FAQ answers "when" only if phrased about as the questi
 ROLE_MISMATCH = 0.75  # "who was force commander" answered by a head of mission's entry
 DATE_MATCH_GAIN = 0.1  # share of the remaining distance to 1 gained by a matching date
 DATE_MISMATCH = 0.5
+DATE_PARTIAL = 0.8  # an event known only to a period that straddles the asked one
 FAQ_DATED = 0.85  # a FAQ entry (no date of its own) for a question naming a date
 BARE_NAME_CLOSURE_GAIN = 0.05  # a bare place name asks about the mission leaving it
 PRECISE_WHEN_GAIN = 0.02  # "when" prefers an event known to the day
+EXACT_PHRASING = 0.97  # a question this close to one of a FAQ's own phrasings is that question
+EXACT_PHRASING_GAIN = 0.05
+LONE_WORD_ELSEWHERE = 0.6  # a one-word topic that is not what the entry is about ("population"
+# in one phrasing of the protection-of-civilians FAQ, for "what is the population of Mali?")
 RECALL = 60
 PEOPLE_KINDS = frozenset({"appointment", "leadership"})
+# Kinds whose entries, when they name countries, tell one country's story: a contingent's, or
+# a national force's (France's Barkhane beside the UN force).
+NATIONAL_KINDS = frozenset({"contingent", "withdrawal", "personnel", "operation"})
 # Tolls: a year's total is never answered by one incident's count, nor the reverse.
 PERIOD_TOTALS = frozenset({"killed", "wounded", "missing", "fatalities"})
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A count in a headline: digits that are not a year ("49", "1,306", "$590 million").
+_COUNT = re.compile(r"(?<![\d/])(?!(?:19|20)\d\d\b)\d[\d,.]*\b")
+
+
+_FITS = {"apart": 0, "partial": 1, "covers": 2, "inside": 3}
+
+
+def _date_fit(doc: Doc, span: DateSpan) -> str:
+    """How an event's dates sit against an asked period: inside it, covering it (something
+    ongoing), straddling it in part, or apart."""
+    if not doc.overlaps(span.first, span.last):
+        return "apart"
+    lo, hi = span.first.isoformat(), span.last.isoformat()
+    if lo <= (doc.date_lo or "") and (doc.date_hi or "") <= hi:
+        return "inside"
+    if (doc.date_lo or "") <= lo and hi <= (doc.date_hi or ""):
+        return "covers"
+    return "partial"
 
 
 @dataclass
@@ -133,7 +160,8 @@ class Ranker:
         return frozenset(found)
 
     def _similarity(self, q: Question, doc: Doc) -> float:
-        text = " ".join(q.texts)
+        # Dates are taken out of the question's terms; phrasings keep theirs ("... in 2015").
+        text = " ".join([*q.wording, *(s.date.iso.replace("-", " ") for s in q.dates)])
         if doc.kind == "faq":
             phrasings = self.faq_phrasings.get(doc.id, [])
             if not phrasings:
@@ -158,24 +186,43 @@ class Ranker:
                 matched += term.weight * BODY_WEIGHT * term.certainty
         coverage = matched / total if total else 0.0
         similarity = self._similarity(q, doc)
-        found = Candidate(doc, COVERAGE_SHARE * coverage + SIMILARITY_SHARE * similarity,
-                          coverage, similarity)
+        base = COVERAGE_SHARE * coverage + SIMILARITY_SHARE * similarity
+        found = Candidate(doc, base, coverage, similarity)
+        self._lone_word(q, found)
         self._subjects(q, found)
         self._kind(q, found)
         self._answer_type(q, found)
         self._dates(q, found)
+        if doc.kind == "faq" and similarity >= EXACT_PHRASING:
+            # The question is one a curator wrote for this entry, dates and all: only a named
+            # thing it is not about still counts against it.
+            found.score = base + EXACT_PHRASING_GAIN
+            found.notes = ["its own phrasing"]
+            self._subjects(q, found, hard_only=True)
         found.score = max(0.0, min(found.score, 1.0))
         return found
 
-    def _subjects(self, q: Question, c: Candidate) -> None:
+    def _lone_word(self, q: Question, c: Candidate) -> None:
+        entity_words = {w for e in q.entities for w in e.phrase.split()}
+        content = [t for t in q.terms if t.known and t.text not in SCOPE_WORDS
+                   and t.text not in entity_words and t.weight > self.lexicon.common_weight]
+        if (len(content) == 1 and not q.entities and q.answer_type in (None, "what", "which")
+                and content[0].text not in c.doc.about_terms):
+            c.score *= LONE_WORD_ELSEWHERE
+            c.notes.append(f"not about {content[0].text}")
+
+    def _subjects(self, q: Question, c: Candidate, *, hard_only: bool = False) -> None:
         absent = [e for e in q.hard_entities if e.phrase not in c.doc.subjects]
         if absent:
             c.subject_ok = False
             c.score *= SUBJECT_MISSING
             c.notes.append("not about " + ", ".join(e.typed for e in absent))
-        elif any(e.phrase == c.doc.main_subject for e in q.hard_entities):
+            return
+        if any(e.phrase == c.doc.main_subject for e in q.hard_entities):
             c.main = True
-        elif q.hard_entities:
+        if hard_only:
+            return
+        if q.hard_entities and not c.main:
             c.score *= SIDE_SUBJECT
             c.notes.append("names it on the side")
         main = c.doc.main_subject
@@ -183,6 +230,11 @@ class Ranker:
                 and all(e.phrase != main for e in q.entities)):
             c.score *= UNNAMED_SUBJECT
             c.notes.append(f"about {main}")
+        elif (c.doc.countries and c.doc.event_kind in NATIONAL_KINDS
+                and not any(e.kind == "country" for e in q.entities)):
+            # A national force's story answers for the mission only if the country is named.
+            c.score *= UNNAMED_SUBJECT
+            c.notes.append("about one contingent")
 
     def _kind(self, q: Question, c: Candidate) -> None:
         kind = c.doc.event_kind
@@ -223,11 +275,27 @@ class Ranker:
         elif q.answer_type == "where":
             fits = doc.has_places
         elif q.answer_type == "how_many":
-            fits = any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
+            fits = (any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
+                    or self._states_the_number(q, doc))
         if not fits and not (doc.kind == "faq" and c.similarity >= FAQ_PHRASING_MATCH):
             soft = q.answer_type in ("who", "where")
             c.score *= SOFT_TYPE_MISMATCH if soft else TYPE_MISMATCH
             c.notes.append(f"gives no {q.answer_type} answer")
+
+    def _states_the_number(self, q: Question, doc: Doc) -> bool:
+        """An entry whose own headline states a count ("49 Ivorian soldiers arrested") answers
+        "how many" about exactly what it covers, when the question pins a subject (a named
+        thing or a date); never a general count ("how many helicopters did MINUSMA have?")."""
+        if not (q.hard_entities or q.dates) or not _COUNT.search(doc.headline):
+            return False
+        if q.measures & PERIOD_TOTALS and not q.hard_entities:
+            return False  # a toll for a period needs a figure for that period
+        if q.dates and not any(_date_fit(doc, s) == "inside" for s in q.dates):
+            return False  # an undated overview, or a count from another period
+        entity_words = {w for e in q.entities for w in e.phrase.split()}
+        content = [t.text for t in q.terms if t.text not in SCOPE_WORDS
+                   and t.text not in entity_words and t.text not in WEAK_WORDS]
+        return all(w in doc.key_terms or w in doc.text_terms for w in content)
 
     def figure_fits(self, q: Question, figure: FigureRow) -> bool:
         """Whether a figure answers "how many" for the question's measure and period.
@@ -242,9 +310,12 @@ class Ranker:
             span = q.dates[0]
             first, last = span.first.isoformat(), span.last.isoformat()
             if not q.hard_entities and figure.what in PERIOD_TOTALS:
-                return (figure.first, figure.last) == (first, last) or (
+                # A period's total is a "fatalities" figure, or a toll in an entry about
+                # casualties; a dated attack's toll is that attack's alone.
+                total = figure.what == "fatalities" or figure.kind == "casualties"
+                return total and ((figure.first, figure.last) == (first, last) or (
                     figure.year is not None and span.precision == "year"
-                    and figure.year == span.first.year)
+                    and figure.year == span.first.year))
             return first <= figure.first and figure.last <= last
         return not (figure.what == "fatalities" and figure.year is not None)
 
@@ -253,10 +324,14 @@ class Ranker:
             return
         doc = c.doc
         if doc.kind == "event":
-            if any(doc.overlaps(span.first, span.last) for span in q.dates):
+            fit = max((_date_fit(doc, span) for span in q.dates), key=_FITS.__getitem__)
+            if fit == "inside":
                 c.score += DATE_MATCH_GAIN * (1 - c.score)
                 c.notes.append("date matches")
-            else:
+            elif fit == "partial":
+                c.score *= DATE_PARTIAL
+                c.notes.append("date overlaps in part")
+            elif fit == "apart":
                 c.score *= DATE_MISMATCH
                 c.notes.append("date differs")
         elif not (q.answer_type == "how_many"
@@ -267,5 +342,6 @@ class Ranker:
              ) -> list[Candidate]:
         pool = self.recall(q) if docs is None else list(docs)
         scored = [self.score(q, doc) for doc in pool]
-        scored.sort(key=lambda c: (-c.score, c.doc.date_lo or "", c.id))
+        # Scores are capped at 1, so the wording breaks ties between equally covering entries.
+        scored.sort(key=lambda c: (-c.score, -c.similarity, c.doc.date_lo or "", c.id))
         return scored[:limit]

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import TypeAdapter
 
+from bot.dates import find_dates
 from bot.knowledge import KnowledgeBase, knowledge_files
 from bot.models import Event, FaqEntry, PartialDate, Source
 from bot.text import SCOPE_WORDS, AliasMap, terms
@@ -37,7 +38,8 @@ SCHEMA_VERSION = 3
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
 # a file that lacks it, so a mistyped --db cannot destroy somebody else's data.
 APPLICATION_ID = 0x4D4E534D
-_INDEX_CODE = [Path(__file__), Path(__file__).with_name("text.py")]
+_INDEX_CODE = [Path(__file__), Path(__file__).with_name("text.py"),
+               Path(__file__).with_name("dates.py")]
 _EVENT = TypeAdapter(Event)
 _FAQ = TypeAdapter(FaqEntry)
 _SOURCE = TypeAdapter(Source)
@@ -67,6 +69,8 @@ class FigureRow:
     first: str  # ISO day the figure's period starts
     last: str
     year: int | None  # the figure's own year, when the entry gave one
+    countries: str = ""  # the entry's countries, folded: a contingent's own figure
+    kind: str = ""  # the entry's kind
 
 
 @dataclass(frozen=True)
@@ -95,14 +99,22 @@ class Doc:
     event_kind: str | None
     subjects: frozenset[str]  # folded subject phrases: "kidal", "bert koenders", "resolution 2100"
     main_subject: str | None  # what it is most about: its first place, person, country...
+    about_terms: frozenset[str]  # words of its title, tags, subjects and kind
     key_terms: frozenset[str]
     title_terms: str
     text_terms: frozenset[str]
     figure_kinds: frozenset[str]
     has_people: bool
     has_places: bool
+    countries: str  # its structured countries, folded, space-separated
     role: str | None
     payload: str
+
+    @cached_property
+    def headline(self) -> str:
+        """What the entry states first: an event's title, a FAQ entry's short fact."""
+        entry = self.entry
+        return entry.title if isinstance(entry, Event) else entry.fact
 
     @cached_property
     def entry(self) -> Event | FaqEntry:
@@ -150,6 +162,13 @@ def alias_map(kb: KnowledgeBase, *, questions: bool = False) -> AliasMap:
     return aliases
 
 
+def phrasing_terms(question: str, aliases: AliasMap) -> str:
+    """A FAQ phrasing's terms as a question's are compared with them: dates written out the
+    same way whatever the language ("janvier 2023" and "January 2023" are "2023 01")."""
+    dates, rest = find_dates(question)
+    return " ".join([*terms(rest, aliases), *(d.date.iso.replace("-", " ") for d in dates)])
+
+
 def _phrase(text: str, aliases: AliasMap) -> str:
     return " ".join(terms(text, aliases))
 
@@ -188,12 +207,16 @@ def _structured_subjects(entry: Event | FaqEntry,
 
 def entry_subjects(entry: Event | FaqEntry, aliases: AliasMap,
                    entities: dict[str, SubjectKind]) -> dict[str, SubjectKind]:
-    """What an entry is about: its structured subjects, and the named things its title and tags
-    name. Its summary only mentions things in passing, so it adds none."""
+    """What an entry is about: its structured subjects, and the named things its title, tags and
+    (for a FAQ entry) its questions name. A summary only mentions things in passing, so it adds
+    none."""
     subjects = dict(_structured_subjects(entry, aliases))
     title = entry.title or ""
     french = entry.title_fr or ""
-    words = terms(" ".join([title, french, *entry.tags]).replace(",", " "), aliases)
+    named = [title, french, *entry.tags]
+    if isinstance(entry, FaqEntry):
+        named.extend(entry.questions)  # a curated question names what its entry answers about
+    words = terms(" ".join(named).replace(",", " "), aliases)
     longest = 4
     i = 0
     while i < len(words):
@@ -206,6 +229,21 @@ def entry_subjects(entry: Event | FaqEntry, aliases: AliasMap,
         else:
             i += 1
     return subjects
+
+
+def main_subject(entry: Event | FaqEntry, subjects: dict[str, SubjectKind],
+                 aliases: AliasMap) -> str | None:
+    """What an entry is above all about: the first place its title names, else the first
+    person it names (a swearing-in is about who is sworn in), else its first subject."""
+    if isinstance(entry, Event) and entry.role and entry.people:
+        return _phrase(entry.people[0], aliases)  # a change of command is about who takes it
+    title = f" {_phrase(entry.title or '', aliases)} "
+    named = [p for p in subjects if f" {p} " in title]
+    for kind in ("resolution", "place", "person"):
+        found = [p for p in named if subjects[p] == kind]
+        if found:
+            return min(found, key=lambda p: title.index(f" {p} "))
+    return next(iter(subjects), None)
 
 
 def entry_texts(entry: Event | FaqEntry) -> tuple[str, str]:
@@ -235,14 +273,19 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap, asked: AliasMap,
               subjects: dict[str, dict[str, SubjectKind]]) -> Iterator[dict[str, Any]]:
     for entry in kb.entries():
         key, full = entry_texts(entry)
+        about = " ".join([entry.title or "", entry.title_fr or "", *entry.tags,
+                          *entry.places, *entry.people, *entry.countries,
+                          (entry.kind or "").replace("-", " ")])
         row: dict[str, Any] = {
             "id": entry.id,
             "event_kind": entry.kind,
+            "about_terms": " ".join(sorted(set(terms(about, aliases)))),
             "subjects": json.dumps(sorted(subjects[entry.id])),
-            "main_subject": next(iter(subjects[entry.id]), None),
+            "main_subject": main_subject(entry, subjects[entry.id], aliases),
             "figure_kinds": " ".join(sorted({f.what for f in entry.figures})),
             "has_people": int(bool(entry.people)),
             "has_places": int(bool(entry.places)),
+            "countries": " ".join(_phrase(c, aliases) for c in entry.countries),
             "role": entry.role if isinstance(entry, Event) else None,
         }
         if isinstance(entry, Event):
@@ -271,8 +314,9 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap, asked: AliasMap,
         yield row
 
 
-def _figure_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
+def _figure_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
     for entry in kb.entries():
+        countries = " ".join(_phrase(c, aliases).replace(" ", "_") for c in entry.countries)
         for figure in entry.figures:
             if figure.year is not None:
                 first, last = f"{figure.year}-01-01", f"{figure.year}-12-31"
@@ -282,7 +326,8 @@ def _figure_rows(kb: KnowledgeBase) -> Iterator[dict[str, Any]]:
             else:
                 first, last = MISSION_SPAN
             yield {"doc_id": entry.id, "what": figure.what, "value": figure.value,
-                   "who": figure.who, "year": figure.year, "first": first, "last": last}
+                   "who": figure.who, "year": figure.year, "first": first, "last": last,
+                   "countries": countries, "kind": entry.kind or ""}
 
 
 _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
@@ -290,13 +335,14 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
                  "payload": str}, "id"),
     "docs": ({"id": str, "kind": str, "title": str, "date": str, "date_lo": str,
               "date_hi": str, "precision": str, "event_kind": str, "subjects": str,
-              "main_subject": str,
-              "figure_kinds": str, "has_people": int, "has_places": int, "role": str,
+              "main_subject": str, "about_terms": str,
+              "figure_kinds": str, "has_people": int, "has_places": int, "countries": str,
+              "role": str,
               "key_terms": str, "title_terms": str,
               "text": str, "payload": str}, "id"),
     "subjects": ({"doc_id": str, "phrase": str, "kind": str}, None),
     "figures": ({"doc_id": str, "what": str, "value": float, "who": str, "year": int,
-                 "first": str, "last": str}, None),
+                 "first": str, "last": str, "countries": str, "kind": str}, None),
     "tenures": ({"doc_id": str, "role": str, "person": str, "name": str, "acting": int,
                  "first": str}, None),
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
@@ -334,7 +380,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
         batch_size=5000,
     )
     db.table("subjects").create_index(["phrase"])
-    db.table("figures").insert_all(_figure_rows(kb), batch_size=5000)
+    db.table("figures").insert_all(_figure_rows(kb, aliases), batch_size=5000)
     db.table("figures").create_index(["what"])
     db.table("tenures").insert_all(
         ({"doc_id": e.id, "role": e.role, "person": _phrase(person, aliases), "name": person,
@@ -342,7 +388,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
          for e in kb.events if e.role for person in e.people[:1]),
     )
     db.table("faq_questions").insert_all(
-        ({"faq_id": f.id, "question": q, "terms": " ".join(terms(q, asked))}
+        ({"faq_id": f.id, "question": q, "terms": phrasing_terms(q, asked)}
          for f in kb.faqs for q in f.questions),
     )
     db.table("aliases").insert_all(
@@ -445,8 +491,8 @@ def read_meta(db_path: Path) -> dict[str, str]:
 # --- Reading --------------------------------------------------------------------------------
 
 _DOC_COLUMNS = ("id, kind, title, date, date_lo, date_hi, precision, event_kind, subjects, "
-                "main_subject, "
-                "key_terms, title_terms, text, figure_kinds, has_people, has_places, role, payload")
+                "main_subject, about_terms, key_terms, title_terms, text, figure_kinds, "
+                "has_people, has_places, countries, role, payload")
 
 
 def _doc(row: sqlite3.Row) -> Doc:
@@ -454,11 +500,12 @@ def _doc(row: sqlite3.Row) -> Doc:
         id=row["id"], kind=row["kind"], title=row["title"], date=row["date"],
         date_lo=row["date_lo"], date_hi=row["date_hi"], precision=row["precision"],
         event_kind=row["event_kind"], subjects=frozenset(json.loads(row["subjects"])),
-        main_subject=row["main_subject"],
+        main_subject=row["main_subject"], about_terms=frozenset(row["about_terms"].split()),
         key_terms=frozenset(row["key_terms"].split()), title_terms=row["title_terms"],
         text_terms=frozenset(row["text"].split()),
         figure_kinds=frozenset(row["figure_kinds"].split()), has_people=bool(row["has_people"]),
-        has_places=bool(row["has_places"]), role=row["role"], payload=row["payload"],
+        has_places=bool(row["has_places"]), countries=row["countries"] or "", role=row["role"],
+        payload=row["payload"],
     )
 
 
@@ -588,7 +635,8 @@ class Store:
     def figures(self) -> list[FigureRow]:
         rows = self.conn.execute("select * from figures order by first, doc_id")
         return [FigureRow(r["doc_id"], r["what"], r["value"], r["who"] or "", r["first"],
-                          r["last"], r["year"]) for r in rows]
+                          r["last"], r["year"], r["countries"] or "", r["kind"] or "")
+                for r in rows]
 
     def on_dates(self, spans: Sequence[Span], limit: int = 200,
                  direction: Direction = "on", offset: int = 0) -> list[Doc]:

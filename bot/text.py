@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 # Zero-width and bidi controls: users paste them from other apps, and they would split words.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
@@ -33,6 +35,9 @@ STOPWORDS = frozenset(
     est-ce estce fait faire eu avoir etre s il svp stp mon ma mes moi toi lui dit quoi ya
     came come comes coming went go goes gone make made event news happening passe
     lequel laquelle lesquels ont avait avaient fut sera ai avons avez lieu eu
+    comme lors pendant tout toute tous toutes aussi entre selon vers chez sous donc mais car ni
+    si deja celui celle ceux celles dont cela ceci ici la-bas quelque quelques chaque autre
+    autres meme memes tres trop peu alors puis ainsi leurs notre nos votre vos sont-ils
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,
@@ -67,6 +72,15 @@ GREETINGS = frozenset(
 )
 
 THANKS = frozenset("thanks thank thx ty cheers merci".split())
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Everyday English and French words, folded (see scripts/make_everyday_words.py): a word
+    the knowledge never uses is phrasing if it is one of these, and likely a name if not."""
+    path = Path(__file__).with_name("data") / "everyday_words.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def visible(text: str) -> str:

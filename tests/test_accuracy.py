@@ -40,6 +40,5 @@ def test_off_topic_abstention_is_at_least_95_percent(outcomes):
 
 def test_no_confident_wrong_answers(outcomes):
     """Declining is allowed; answering with the wrong fact is the worst bug we can have."""
-    wrong = [(o.question.text, o.text.splitlines()[0]) for o in outcomes
-             if o.answered and not o.passed and o.question.category != OFFTOPIC]
+    wrong = [(o.question.text, o.text.splitlines()[0]) for o in outcomes if o.wrong]
     assert wrong == []
