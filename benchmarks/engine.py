@@ -18,10 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.synthetic import synthetic_knowledge, synthetic_questions
+from bot import suite
 from bot.engine import Engine
 from bot.evaluation import CATEGORIES, accuracy, evaluate, load_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.store import build_index
+from bot.tables import table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,15 +55,6 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"
-    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-            for r in rows]
-    return "\n".join([line, rule, *body])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
@@ -79,13 +72,35 @@ def main() -> None:
         engine = Engine(path)
         outcomes = evaluate(engine.ask, questions)
         scores = accuracy(outcomes)
-        wrong = sum(o.answered and not o.passed for o in outcomes
-                    if o.question.category != "offtopic")
         print("## Accuracy on tests/questions.toml\n")
         rows = [[c, f"{scores[c][0]}/{scores[c][1]}", f"{scores[c][0] / scores[c][1]:.1%}"]
                 for c in (*CATEGORIES, "in scope", "all") if c in scores]
-        rows.append(["wrong answers", str(wrong), "(answered with a wrong fact)"])
+        rows.append(["wrong answers", str(sum(o.wrong for o in outcomes)),
+                     "(a cited answer without the expected fact, or to an off-topic question)"])
+        rows.append(["listings cut short", str(sum(o.cut_short for o in outcomes)),
+                     "(the true count, the first items, the expected one not among them)"])
         print(table(["category", "passed", "accuracy"], rows))
+        generated = suite.generate(real)
+        verdicts = suite.table(suite.run(engine.ask, generated))
+        print(f"\n## The question suite generated from the knowledge ({len(generated)} "
+              "questions)\n")
+        rows = []
+        for half, label in (("positive", "with an answer"), ("negative", "to refuse")):
+            counts = verdicts[f"all {half}"]
+            declined = counts["declined"] + counts["chose"]
+            right = counts["right"] if half == "positive" else declined
+            rows.append([label, str(sum(counts.values())), str(right),
+                         str(declined) if half == "positive" else "-", str(counts["wrong"])])
+        print(table(["questions", "count", "right", "declined", "wrong"], rows))
+        for heldout in sorted((ROOT / "benchmarks").glob("heldout-*.toml")):
+            outcomes = evaluate(engine.ask, load_questions(heldout))
+            scores = accuracy(outcomes)
+            print(f"\n## Held-out questions: {heldout.name}\n")
+            rows = [[c, f"{scores[c][0]}/{scores[c][1]}", f"{scores[c][0] / scores[c][1]:.1%}"]
+                    for c in (*CATEGORIES, "in scope", "all") if c in scores]
+            rows.append(["wrong answers", str(sum(o.wrong for o in outcomes)), ""])
+            rows.append(["listings cut short", str(sum(o.cut_short for o in outcomes)), ""])
+            print(table(["category", "passed", "accuracy"], rows))
         latencies = timed(engine.ask, texts, args.repeat)
         engine.close()
         size_rows = [[

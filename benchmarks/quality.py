@@ -4,8 +4,11 @@
     python -m benchmarks.quality                  # real base, then 10,000 and 100,000 events
     python -m benchmarks.quality --sizes          # real base only
 
-Every system answers the public question set (tests/questions.toml). A baseline's answer is its
-top passage; it passes an in-scope question when that passage contains every expected fact,
+Every system answers the public question set (tests/questions.toml), then the question suite
+generated from the knowledge (bot/suite.py: templates over every entry, and the questions it must
+refuse), judged alike: a baseline's top passage is right when it is one of the entries the
+question fits, and it declines below the threshold tuned on the public set. A baseline's answer
+is its top passage; it passes an in-scope question when that passage contains every expected fact,
 and an off-topic one when its top score is below a threshold, tuned on this same set to
 maximise its overall score (reported). Our engine is judged as in tests/test_accuracy.py.
 A wrong answer is one given (not declined) that fails: the fact is missing, or the question
@@ -26,12 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.baselines import BM25, Embeddings, Retriever, WRatio, passages
-from benchmarks.engine import percentile, table
+from benchmarks.engine import percentile
 from benchmarks.synthetic import synthetic_knowledge
+from bot import suite
 from bot.engine import Engine
 from bot.evaluation import CATEGORIES, OFFTOPIC, Question, judge, load_questions
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.store import build_index
+from bot.tables import table
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = "our engine"
@@ -184,6 +189,8 @@ def main() -> None:
                                    f"{percentile(runs[n].latencies, 99):.2f}" for n in names)])
     print(table(["category", *names], rows))
 
+    print_suite(real, baselines, {n: runs[n].threshold for n in names[1:]})
+
     if not args.sizes:
         return
     print("\n## At scale (real events and FAQ plus synthetic events; same questions, "
@@ -214,6 +221,56 @@ def main() -> None:
     short = [c if c != OFFTOPIC else "off-topic declined" for c in CATEGORIES]
     print(table(["events", "system", *short, "in scope", "wrong", "cut short", "build", "memory",
                  "p50 ms", "p99 ms"], scale_rows))
+
+
+def print_suite(kb: KnowledgeBase, baselines: Sequence[Retriever],
+                thresholds: dict[str, float | None]) -> None:
+    """The generated suite: right / declined / wrong per template, every system."""
+    questions = suite.generate(kb)
+    ids = [e.id for e in kb.events] + [f.id for f in kb.faqs]  # as passages() orders them
+    texts = passages(kb)
+    verdicts: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.sqlite"
+        build_index(kb, path)
+        engine = Engine(path)
+        verdicts[ENGINE] = [v for _, _, v in suite.run(engine.ask, questions)]
+        engine.close()
+    for baseline in baselines:
+        baseline.build(texts)
+        threshold = thresholds[baseline.name] or 0.0
+        found = []
+        for question in questions:
+            index, score = baseline.top(question.text)
+            if score < threshold:
+                found.append("declined")
+            elif not question.positive:
+                found.append("wrong")
+            elif ids[index] in question.expect_ids or (question.expect and all(
+                    e.casefold() in texts[index].casefold() for e in question.expect)):
+                found.append("right")
+            else:
+                found.append("wrong")
+        verdicts[baseline.name] = found
+    names = list(verdicts)
+    templates = sorted({q.template for q in questions}, key=lambda t: (t.startswith("swap"), t))
+    rows = []
+    for label, keep in [*((t, lambda q, t=t: q.template == t) for t in templates),
+                        ("**all positive**", lambda q: q.positive),
+                        ("**all refusals**", lambda q: not q.positive)]:
+        picked = [i for i, q in enumerate(questions) if keep(q)]
+        cells = []
+        for name in names:
+            got = [verdicts[name][i] for i in picked]
+            right = sum(v in ("right", "declined") if not questions[i].positive else v == "right"
+                        for v, i in zip(got, picked, strict=True))
+            wrong = got.count("wrong")
+            cells.append(f"{right} / {wrong}")
+        rows.append([f"{label} ({len(picked)})", *cells])
+    print(f"\n## The generated question suite ({len(questions)} questions): right / wrong\n")
+    print("Right is the expected entry for a question with an answer, and a refusal for one "
+          "without; wrong is any other cited answer. The rest were declined.\n")
+    print(table(["template", *names], rows))
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from telegram import Update
 
-from benchmarks.engine import percentile, table
+from benchmarks.engine import percentile
 from bot.config import Config
+from bot.tables import table
 from bot.telegram_app import RetryingRateLimiter, build_application
 from tests.fake_telegram import TOKEN, FakeTelegram
 

@@ -17,11 +17,13 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.coverage import coverage, report
 from bot.engine import Engine, open_engine
 from bot.i18n import LANGS
-from bot.ingest import ingest, write_drafts
+from bot.ingest import ingest, mark_duplicates, page_files, write_drafts
 from bot.knowledge import KnowledgeError, check_knowledge
 from bot.models import Topic
+from bot.progress import Progress
 from bot.render import render_html, render_plain
 from bot.store import build_index, knowledge_fingerprint
 
@@ -48,9 +50,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="language of the reply's dates and phrases (default: en)")
     sub.add_parser("check", help="validate the knowledge files; exit 1 on any problem")
     sub.add_parser("build", help="validate and (re)build the search index")
+    sub.add_parser("stats", help="print what the knowledge covers: events per year and kind, "
+                   "sources, resolutions, leaders, gaps")
     sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
     ingest = sub.add_parser("ingest", help="turn saved mission pages into event candidates")
-    ingest.add_argument("files", nargs="+", type=Path, help="saved HTML pages or text files")
+    ingest.add_argument("files", nargs="+", type=Path,
+                        help="saved HTML pages or text files, or folders of them")
     ingest.add_argument("--json", action="store_true",
                         help="print one JSON object per candidate instead of writing drafts")
     ingest.add_argument("--inbox", type=Path,
@@ -84,12 +89,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts = ", ".join(f"{n} {name}" for name, n in kb.counts().items())
         print(f"OK: {counts} in {len(kb.files)} file(s).")
         return EXIT_OK
+    if command == "stats":
+        kb, problems = check_knowledge(knowledge_dir)
+        if kb is None:
+            _print_problems(problems)
+            return EXIT_PROBLEMS
+        print(report(coverage(kb)))
+        return EXIT_OK
     if command == "build":
         kb, problems = check_knowledge(knowledge_dir)
         if kb is None:
             _print_problems(problems)
             return EXIT_PROBLEMS
-        stats = build_index(kb, db_path, knowledge_fingerprint(knowledge_dir))
+        progress = Progress(0, f"building {db_path.name}")
+        stats = build_index(kb, db_path, knowledge_fingerprint(knowledge_dir), progress)
+        progress.close()
         counts = ", ".join(f"{n} {name}" for name, n in stats.counts.items())
         print(f"Built {stats.path} in {stats.seconds * 1000:.0f} ms: {counts}.")
         return EXIT_OK
@@ -113,15 +127,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine.close()
 
 
-def _ingest(files: list[Path], as_json: bool, inbox: Path, knowledge_dir: Path) -> int:
-    candidates, warnings = ingest(files)
+def _ingest(paths: list[Path], as_json: bool, inbox: Path, knowledge_dir: Path) -> int:
+    files = page_files(paths)
+    progress = Progress(len(files), "reading pages")
+    candidates, warnings = ingest(files, progress)
+    progress.close()
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    kb, problems = check_knowledge(knowledge_dir)
+    if kb is not None:
+        mark_duplicates(candidates, kb)
     if as_json:
+        if kb is None:
+            print("warning: the knowledge files have problems, so stories already in them are "
+                  "not marked", file=sys.stderr)
         for candidate in candidates:
             print(json.dumps(candidate.as_json(), ensure_ascii=False))
         return EXIT_OK if candidates or not warnings else EXIT_PROBLEMS
-    kb, problems = check_knowledge(knowledge_dir)
     if kb is None:
         print("error: the knowledge files have problems, so I cannot tell which stories are "
               "already cited; fix them first:", file=sys.stderr)
@@ -131,7 +153,7 @@ def _ingest(files: list[Path], as_json: bool, inbox: Path, knowledge_dir: Path) 
     for path in written:
         print(f"draft: {path}")
     print(f"{len(candidates)} candidate(s): {len(written)} draft(s) written to {inbox}, "
-          f"{cited} already cited, {pending} already in the inbox.")
+          f"{cited} already in the knowledge, {pending} already in the inbox.")
     return EXIT_OK if candidates or not warnings else EXIT_PROBLEMS
 
 

@@ -95,7 +95,10 @@ class Engine:
         if q.intent == "smalltalk":
             thanked = any(t in THANKS for t in fold(q.raw).split())
             return compose.smalltalk(q, "thanks" if thanked else "hello", self._featured[:5])
-        if any(e.kind == "mission" for e in q.entities) or q.missing:
+        if any(e.kind == "mission" for e in q.entities):
+            # Another mission: nothing here is about it, so no topic is close.
+            return compose.decline(q, [], self._featured)
+        if q.missing:
             return compose.decline(q, self._closest(q), self._featured)
         if q.intent == "dates":
             return self._on_dates(q)

@@ -15,7 +15,8 @@ from bot.models import Answer
 from bot.render import render_plain
 
 OFFTOPIC = "offtopic"
-CATEGORIES = ("plain", "paraphrase", "typo", "keyword", "french", "date", "order", OFFTOPIC)
+CATEGORIES = ("plain", "paraphrase", "typo", "keyword", "french", "date", "order", "derived",
+              OFFTOPIC)
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,12 @@ from rapidfuzz import fuzz
 
 from bot.dates import find_dates
 from bot.knowledge import KnowledgeBase
+from bot.models import MAX_EVIDENCE_WORDS, Event
+from bot.progress import Progress
 from bot.text import fold
 
 MISSION_HOSTS = ("minusma.unmissions.org",)
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xhtml"})
 TEASER_CHARS = 240
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 _LISTED = rf"(\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\.?\s+\d{{4}})"  # "09 Dec 2023"
@@ -58,6 +61,15 @@ class Sighting:
     path: str
 
 
+@dataclass(frozen=True)
+class Link:
+    """A story a page links to without a date (a ticker, a "latest news" list)."""
+
+    title: str
+    url: str
+    path: str
+
+
 @dataclass
 class Candidate:
     """A story, merged from every file it was seen in."""
@@ -69,10 +81,12 @@ class Candidate:
     seen_in: list[str] = field(default_factory=list)
     titled: bool = False  # the title came from a page, not from the teaser's first words
     teasers: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None  # an existing event telling the same story
 
     def as_json(self) -> dict[str, object]:
         return {"date": self.date.isoformat(), "title": self.title, "url": self.url,
-                "summary": self.summary, "seen_in": self.seen_in}
+                "summary": self.summary, "seen_in": self.seen_in,
+                "duplicate_of": self.duplicate_of}
 
 
 def _clean(text: str) -> str:
@@ -199,7 +213,26 @@ def _item_parts(node: _Node) -> tuple[str, str, dt.date] | None:
     return href, title, day
 
 
-def parse_html(text: str, path: str) -> list[Sighting]:
+def _story_links(root: _Node, address: str | None, path: str, dated: set[str]) -> list[Link]:
+    """Links to stories (a slug of several words, a headline of several words) that no dated
+    item of the page carries: a ticker's or a news list's."""
+    links: dict[str, Link] = {}
+    for node in root.nodes():
+        href = node.attrs.get("href", "").strip() if node.tag == "a" else ""
+        title = node.text() if href else ""
+        if not href or len(title.split()) < 5 or href in dated:
+            continue
+        url = urljoin(address, href) if address else (href if "://" in href else None)
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        slug = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+        if (parts.hostname or "").endswith(MISSION_HOSTS) and slug.count("-") >= 3:
+            links.setdefault(_url_key(url), Link(_clean(title), url, path))
+    return list(links.values())
+
+
+def parse_html(text: str, path: str) -> tuple[list[Sighting], list[Link]]:
     builder = _TreeBuilder()
     builder.feed(text)
     builder.close()
@@ -209,6 +242,7 @@ def parse_html(text: str, path: str) -> list[Sighting]:
         if not host.endswith(MISSION_HOSTS):
             raise IngestWarning(f"not a MINUSMA page (its address is on {host})")
     items: list[Sighting] = []
+    dated: set[str] = set()
     for node in builder.root.nodes():
         parts = _item_parts(node)
         if parts is None:
@@ -222,7 +256,8 @@ def parse_html(text: str, path: str) -> list[Sighting]:
         day, teaser = _dated_text(listed, rest)
         url = urljoin(address, href) if address else (href if "://" in href else None)
         items.append(Sighting(day, _clean(title), url, _teaser(teaser), path))
-    return items
+        dated.add(href)
+    return items, _story_links(builder.root, address, path, dated)
 
 
 # --- Plain-text lists and articles -----------------------------------------------------------
@@ -265,8 +300,9 @@ def parse_article(text: str, path: str) -> list[Sighting]:
     return []
 
 
-def read_page(path: Path) -> list[Sighting]:
-    """The stories one saved page shows; IngestWarning when it shows none."""
+def read_page(path: Path) -> tuple[list[Sighting], list[Link]]:
+    """The dated stories one saved page shows, and the undated story links it holds;
+    IngestWarning when it shows none."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -280,13 +316,14 @@ def read_page(path: Path) -> list[Sighting]:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     shown = str(path)
+    links: list[Link] = []
     if re.search(r"<(html|body|div|a\s)[\s>]", text[:200_000], re.I):
-        found = parse_html(text, shown)
+        found, links = parse_html(text, shown)
     else:
         found = parse_list(text, shown) or parse_article(text, shown)
-    if not found:
+    if not found and not links:
         raise IngestWarning("no dated stories found (not a listing or an article)")
-    return found
+    return found, links
 
 
 # --- Merging ---------------------------------------------------------------------------------
@@ -340,16 +377,97 @@ def merge(sightings: Iterable[Sighting]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: (c.date, c.title), reverse=True)
 
 
-def ingest(paths: Iterable[Path]) -> tuple[list[Candidate], list[str]]:
+_KEY_WORD = re.compile(r"[a-z0-9]{4,}")
+_PLAIN = frozenset("minusma mission united nations multidimensional integrated stabilization "
+                   "stabilisation mali today with from that this their have which after".split())
+
+
+def _key_words(text: str) -> set[str]:
+    """The words that tell one story from another (places, actions), not the mission's name."""
+    return {w.rstrip("s") for w in _KEY_WORD.findall(fold(text))} - _PLAIN
+
+
+LINK_MATCH = 0.5  # share of a headline's key words a teaser must hold to be the same story
+
+
+def link_undated(candidates: list[Candidate], links: Iterable[Link]) -> list[str]:
+    """Give each undated link's story its date, from the dated teaser telling the same story,
+    and that teaser's story its address and headline. Returns a warning per link left over."""
+    warnings = []
+    for link in links:
+        if any(_same_url(c.url, link.url) for c in candidates):
+            continue  # the story is dated already
+        words = _key_words(link.title)
+        scored = []
+        for candidate in candidates:
+            if candidate.url is not None or not words:
+                continue
+            shared = words & _key_words(" ".join([candidate.title, *candidate.teasers]))
+            scored.append((len(shared) / len(words), candidate))
+        scored.sort(key=lambda pair: -pair[0])
+        best = scored[0] if scored else None
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if best is None or best[0] < LINK_MATCH or best[0] == runner_up:
+            warnings.append(f"{link.path}: undated link with no dated story to match: "
+                            f"{link.title} ({link.url})")
+            continue
+        story = best[1]
+        story.url = link.url
+        if not story.titled:
+            story.title, story.titled = link.title, True
+        if link.path not in story.seen_in:
+            story.seen_in.append(link.path)
+    return warnings
+
+
+def ingest(paths: Iterable[Path], progress: Progress | None = None
+           ) -> tuple[list[Candidate], list[str]]:
     """Candidates from every readable page, and one warning line per page that gave none."""
     sightings: list[Sighting] = []
+    links: list[Link] = []
     warnings: list[str] = []
     for path in paths:
+        if progress is not None:
+            progress.step(str(path))
         try:
-            sightings.extend(read_page(path))
+            found, linked = read_page(path)
         except IngestWarning as exc:
             warnings.append(f"{path}: {exc}")
-    return merge(sightings), warnings
+            continue
+        sightings.extend(found)
+        links.extend(linked)
+    candidates = merge(sightings)
+    warnings.extend(link_undated(candidates, links))
+    return candidates, warnings
+
+
+def page_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to read: each file given, and every saved page inside each folder given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                                and p.suffix.lower() in PAGE_SUFFIXES
+                                and not any(part.startswith(".") for part in p.parts)))
+        else:
+            files.append(path)
+    return files
+
+
+def mark_duplicates(candidates: Iterable[Candidate], kb: KnowledgeBase) -> None:
+    """Note, on each candidate, the existing event that tells the same story (its day and
+    most of its headline's key words)."""
+    by_day: dict[dt.date, list[Event]] = {}
+    for event in kb.events:
+        if event.date.precision == "day":
+            by_day.setdefault(event.date.first_day(), []).append(event)
+    for candidate in candidates:
+        words = _key_words(candidate.title)
+        for event in by_day.get(candidate.date, []):
+            known = _key_words(f"{event.title} {event.summary}")
+            if words and len(words & known) / len(words) >= LINK_MATCH:
+                candidate.duplicate_of = event.id
+                break
 
 
 # --- Drafts ---------------------------------------------------------------------------------
@@ -363,6 +481,12 @@ def already_cited(candidate: Candidate, kb: KnowledgeBase) -> bool:
         if same_day and fold(source.title) == fold(candidate.title):
             return True
     return False
+
+
+def _quote(text: str) -> str:
+    """The opening of a teaser, short enough to be kept as evidence."""
+    words = text.rstrip("…").split()
+    return " ".join(words[:MAX_EVIDENCE_WORDS])
 
 
 def _slug(text: str, size: int) -> str:
@@ -393,6 +517,8 @@ def draft_text(candidate: Candidate) -> tuple[str, str]:
         f"publisher = {_toml('MINUSMA' if mission else 'TODO publisher')}",
         f"date = {day}",
         f"url = {_toml(candidate.url or 'TODO: the page address')}",
+        "# The page's own words, to be checked: keep the quotes that state the event's facts.",
+        f"evidence = [{_toml(_quote(candidate.summary) or _quote(candidate.title))}]",
         "",
         "[[event]]",
         f"id = {_toml(event_id)}",
@@ -413,7 +539,7 @@ def write_drafts(candidates: Iterable[Candidate], inbox: Path,
     written: list[Path] = []
     cited = pending = 0
     for candidate in candidates:
-        if kb is not None and already_cited(candidate, kb):
+        if kb is not None and (candidate.duplicate_of or already_cited(candidate, kb)):
             cited += 1
             continue
         name, text = draft_text(candidate)

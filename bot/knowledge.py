@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from bot.models import Alias, Event, FaqEntry, Source
-from bot.text import fold
+from bot.text import SCOPE_WORDS, fold
 
 ENTRY_TYPES: dict[str, type[Any]] = {
     "source": Source,
@@ -218,7 +218,8 @@ def _source_refs(value: Event | FaqEntry) -> Iterator[tuple[int | None, str]]:
 
 def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
     problems: list[Problem] = []
-    sources: dict[str, _Located] = {}
+    sources: dict[str, _Located] = {}  # every source by id, with where it was read
+    evidence: dict[str, bool] = {}  # whether a source quotes what it says
     docs: dict[str, _Located] = {}
     variants: dict[str, tuple[str, _Located]] = {}
     for item, value in valid:
@@ -230,6 +231,8 @@ def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
                     f"duplicate id {value.id!r} (first used at {first.path}:{first.line})"))
             else:
                 seen[value.id] = item
+                if item.kind == "source":
+                    evidence[value.id] = bool(value.evidence)
         if item.kind == "alias":
             spelled = [(v, "variants") for v in (value.canonical, *value.variants)]
             spelled += [(v, "question_variants") for v in value.question_variants]
@@ -247,6 +250,55 @@ def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
                 if source_id not in sources:
                     problems.append(Problem(item.path, item.line_of("sources", version),
                         f"{item.kind} {value.id!r}: unknown source {source_id!r}"))
+                elif not evidence[source_id]:
+                    cited = sources[source_id]
+                    problems.append(Problem(cited.path, cited.line,
+                        f"source {source_id!r} is cited ({item.kind} {value.id!r}) but has no "
+                        "evidence: quote what it says (at most 25 words)"))
+    problems.extend(_same_day_problems(valid))
+    return sorted(set(problems))
+
+
+def main_subject_key(event: Event) -> str | None:
+    """What an event is above all about, for telling duplicates apart: the person taking a
+    role, else the first place or person its title names, else its first subject. The
+    mission's own scope ("Mali") tells nothing apart."""
+    if event.role and event.people:
+        return fold(event.people[0])
+    title = f" {fold(event.title)} "
+    subjects = [fold(s) for s in (*event.places, *event.people, *event.countries)]
+    subjects = [s for s in subjects if s and s not in SCOPE_WORDS]
+    named = [s for s in subjects if f" {s} " in title]
+    if named:
+        return min(named, key=lambda s: title.index(f" {s} "))
+    if subjects:
+        return subjects[0]
+    return f"resolution {event.resolution}" if event.resolution else None
+
+
+def _same_day_problems(valid: list[tuple[_Located, Any]]) -> list[Problem]:
+    """Two events with one main subject on one day are one happening told twice, unless
+    marked as separate (distinct_from)."""
+    seen: dict[tuple[str, str], tuple[_Located, Event]] = {}
+    problems = []
+    for item, value in valid:
+        if item.kind != "event" or value.date.precision != "day":
+            continue
+        subject = main_subject_key(value)
+        if subject is None:
+            continue
+        key = (subject, value.date.iso)
+        if key in seen:
+            first_item, first = seen[key]
+            if first.id in value.distinct_from or value.id in first.distinct_from:
+                continue
+            problems.append(Problem(item.path, item.line,
+                f"event {value.id!r}: same subject ({subject}) and day ({value.date.iso}) as "
+                f"event {first.id!r} ({first_item.path}:{first_item.line}); if both tell the "
+                "same happening, keep one and give the other's account as a version; if they "
+                f"are separate happenings, add distinct_from = [{first.id!r}]"))
+        else:
+            seen[key] = (item, value)
     return problems
 
 

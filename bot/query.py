@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -232,6 +233,10 @@ class Question:
     def texts(self) -> list[str]:
         return [t.text for t in self.terms]
 
+    @cached_property
+    def folded(self) -> str:
+        return fold(self.raw)
+
     @property
     def kinds(self) -> tuple[str, ...]:
         """The event kinds the question's topics call for, best first."""
@@ -255,9 +260,14 @@ class Question:
         """Whether the question's topics rule out entries of other kinds."""
         return any(TOPICS[t].strict for t in self.topics)
 
-    @property
+    @cached_property
     def hard_entities(self) -> list[Entity]:
         return [e for e in self.entities if e.hard]
+
+    @cached_property
+    def entity_words(self) -> frozenset[str]:
+        """The terms that make up the question's named things."""
+        return frozenset(w for e in self.entities for w in e.phrase.split())
 
     @property
     def missing(self) -> list[Entity]:

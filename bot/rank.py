@@ -107,10 +107,12 @@ class Ranker:
         self.store = store
         self.lexicon = lexicon
         self.faq_terms: dict[int, tuple[str, str]] = {}
+        self.faq_choices: dict[int, str] = {}
         self.faq_wording: dict[str, list[str]] = defaultdict(list)
         self.faq_phrasings: dict[str, list[str]] = defaultdict(list)
         for i, row in enumerate(store.faq_phrasings()):
             self.faq_terms[i] = (row.faq_id, row.terms)
+            self.faq_choices[i] = row.terms
             self.faq_wording[row.faq_id].append(fold(row.question))
             self.faq_phrasings[row.faq_id].append(row.terms)
         self.figures: dict[str, list[FigureRow]] = defaultdict(list)
@@ -126,15 +128,17 @@ class Ranker:
         selective = [w for w in words if self.lexicon.df.get(w, 0) <= self.selective_cap]
         if selective:
             return self.store.search(selective, RECALL)
-        return self.store.search(words, RECALL, every=True)
+        # Only common words: ranking every entry holding them would cost more than it tells
+        # (FAQ phrasings and named subjects recall the likely answers); take some unranked.
+        return self.store.search(words, RECALL, every=True, ranked=False)
 
     def _faq_recall(self, text: str, limit: int = 5) -> list[str]:
         """FAQ entries with a phrasing close to the question, whatever FTS recalled."""
         if not text or not self.faq_terms:
             return []
-        choices = {i: terms for i, (_, terms) in self.faq_terms.items()}
         found = process.extract(
-            text, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+            text, self.faq_choices, scorer=fuzz.token_sort_ratio,
+            processor=utils.default_process,
             limit=limit * 3, score_cutoff=40,
         )
         return list(dict.fromkeys(self.faq_terms[key][0] for _, _, key in found))
@@ -168,7 +172,7 @@ class Ranker:
                 return 0.0
             # Content terms first; the actual wording tells apart phrasings with the same terms.
             by_terms = max(fuzz.token_sort_ratio(text, p, processor=None) for p in phrasings)
-            wording = fold(q.raw)
+            wording = q.folded
             by_words = max(fuzz.ratio(wording, w, processor=None)
                            for w in self.faq_wording[doc.id])
             return (0.8 * by_terms + 0.2 * by_words) / 100
@@ -203,13 +207,18 @@ class Ranker:
         return found
 
     def _lone_word(self, q: Question, c: Candidate) -> None:
-        entity_words = {w for e in q.entities for w in e.phrase.split()}
-        content = [t for t in q.terms if t.known and t.text not in SCOPE_WORDS
-                   and t.text not in entity_words and t.weight > self.lexicon.common_weight]
-        if (len(content) == 1 and not q.entities and q.answer_type in (None, "what", "which")
-                and content[0].text not in c.doc.about_terms):
+        word = self._lone(q)
+        if word is not None and word not in c.doc.about_terms:
             c.score *= LONE_WORD_ELSEWHERE
-            c.notes.append(f"not about {content[0].text}")
+            c.notes.append(f"not about {word}")
+
+    def _lone(self, q: Question) -> str | None:
+        """The one topic word of a question that names nothing else ("population")."""
+        if q.entities or q.answer_type not in (None, "what", "which"):
+            return None
+        content = [t for t in q.terms if t.known and t.text not in SCOPE_WORDS
+                   and t.weight > self.lexicon.common_weight]
+        return content[0].text if len(content) == 1 else None
 
     def _subjects(self, q: Question, c: Candidate, *, hard_only: bool = False) -> None:
         absent = [e for e in q.hard_entities if e.phrase not in c.doc.subjects]
@@ -238,8 +247,7 @@ class Ranker:
 
     def _kind(self, q: Question, c: Candidate) -> None:
         kind = c.doc.event_kind
-        entity_words = {w for e in q.entities for w in e.phrase.split()}
-        names_only = bool(q.terms) and all(t.text in entity_words for t in q.terms)
+        names_only = bool(q.terms) and all(t.text in q.entity_words for t in q.terms)
         if names_only and kind == "camp-closure" and len(q.hard_entities) == 1:
             # A bare place name is not a question: there, the mission leaving it is the story.
             c.score += BARE_NAME_CLOSURE_GAIN
@@ -292,9 +300,8 @@ class Ranker:
             return False  # a toll for a period needs a figure for that period
         if q.dates and not any(_date_fit(doc, s) == "inside" for s in q.dates):
             return False  # an undated overview, or a count from another period
-        entity_words = {w for e in q.entities for w in e.phrase.split()}
         content = [t.text for t in q.terms if t.text not in SCOPE_WORDS
-                   and t.text not in entity_words and t.text not in WEAK_WORDS]
+                   and t.text not in q.entity_words and t.text not in WEAK_WORDS]
         return all(w in doc.key_terms or w in doc.text_terms for w in content)
 
     def figure_fits(self, q: Question, figure: FigureRow) -> bool:

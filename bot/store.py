@@ -32,6 +32,7 @@ from pydantic import TypeAdapter
 from bot.dates import find_dates
 from bot.knowledge import KnowledgeBase, knowledge_files
 from bot.models import Event, FaqEntry, PartialDate, Source
+from bot.progress import Progress
 from bot.text import SCOPE_WORDS, AliasMap, terms
 
 SCHEMA_VERSION = 3
@@ -352,7 +353,9 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
 }
 
 
-def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> dict[str, int]:
+def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str,
+           progress: Progress | None = None) -> dict[str, int]:
+    stage = progress.stage if progress is not None else (lambda name: None)
     # Declared up front so that an empty knowledge kind still gives an (empty) table.
     for name, (columns, pk) in _SCHEMA.items():
         db.table(name).create(columns, pk=pk)
@@ -362,8 +365,10 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
           "url": s.url, "payload": _SOURCE.dump_json(s).decode()} for s in kb.sources.values()),
         pk="id",
     )
+    stage("subjects")
     entities = known_entities(kb, aliases)
     subjects = {e.id: entry_subjects(e, aliases, entities) for e in kb.entries()}
+    stage("entries")
     docs = list(_doc_rows(kb, aliases, asked, subjects))
     db.table("docs").insert_all(docs, pk="id", batch_size=2000)
     db.table("docs").create_index(["kind", "date_lo"])
@@ -373,6 +378,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
     # The text is already our terms (folded, de-pluralised, aliased). A stemmer on top would
     # merge terms the vocabulary keeps apart ("ieds" with "ied"), so a word the search takes
     # for rare could recall, and rank, tens of thousands of rows.
+    stage("full-text index")
     db.table("docs").enable_fts(["text"], tokenize="unicode61")
     db.table("subjects").insert_all(
         ({"doc_id": doc_id, "phrase": phrase, "kind": kind}
@@ -397,6 +403,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str) -> di
          for vs, asked_only in ((a.variants, False), (a.question_variants, True))
          for v in vs),
     )
+    stage("vocabulary")
     df: Counter[str] = Counter()
     for row in docs:
         df.update(set(row["text"].split()))
@@ -433,16 +440,32 @@ def is_our_index(path: Path) -> bool:
             and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
 
 
+def _legacy_index(path: Path) -> bool:
+    """An index written before the marker existed: this bot's tables, meta keys and all."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("select name from sqlite_master")}
+            keys = ({r[0] for r in conn.execute("select key from meta")}
+                    if "meta" in tables else set())
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return {"docs", "meta", "sources"} <= tables and {"schema", "fingerprint"} <= keys
+
+
 def guard_target(db_path: Path) -> None:
     """Refuse to replace a file the bot did not create."""
-    if db_path.exists() and (not db_path.is_file() or
-                             (db_path.stat().st_size > 0 and not is_our_index(db_path))):
+    ours = is_our_index(db_path) or _legacy_index(db_path)
+    if db_path.exists() and (not db_path.is_file() or (db_path.stat().st_size > 0 and not ours)):
         raise ForeignFileError(
             f"{db_path} exists and is not this bot's index; refusing to overwrite it "
             "(choose another BOT_DB_PATH / --db, or remove the file yourself)")
 
 
-def build_index(kb: KnowledgeBase, db_path: Path, fingerprint: str = "") -> BuildStats:
+def build_index(kb: KnowledgeBase, db_path: Path, fingerprint: str = "",
+                progress: Progress | None = None) -> BuildStats:
     """Write a complete index beside `db_path`, then swap it in with one atomic rename.
 
     Readers holding the old file open keep reading it until they reopen, so a reload never
@@ -463,7 +486,9 @@ def build_index(kb: KnowledgeBase, db_path: Path, fingerprint: str = "") -> Buil
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             with conn.conn:
-                counts = _write(conn, kb, fingerprint)
+                counts = _write(conn, kb, fingerprint, progress)
+            if progress is not None:
+                progress.stage("statistics")
             conn.execute("ANALYZE")
         finally:
             conn.close()
@@ -541,6 +566,7 @@ def _within(first: dt.date, last: dt.date, precision: str) -> tuple[list[str], l
 
 
 Span = tuple[dt.date, dt.date, str]  # first day, last day, precision
+DOC_CACHE = 20_000  # decoded entries kept per open index (a few MB for the real base)
 
 
 class Store:
@@ -552,6 +578,9 @@ class Store:
         self.path = db_path
         self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
+        # Records are immutable and an index never changes under a reader: the entries most
+        # questions touch are kept decoded.
+        self._cache: dict[str, Doc] = {}
 
     def close(self) -> None:
         self.conn.close()
@@ -600,31 +629,34 @@ class Store:
 
     def docs(self, ids: Iterable[str]) -> list[Doc]:
         wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return []
-        found: dict[str, Doc] = {}
-        for start in range(0, len(wanted), 500):  # SQLite caps bound parameters
-            chunk = wanted[start : start + 500]
+        missing = [i for i in wanted if i not in self._cache]
+        for start in range(0, len(missing), 500):  # SQLite caps bound parameters
+            chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(
                     f"select {_DOC_COLUMNS} from docs where id in ({marks})", chunk):
-                found[row["id"]] = _doc(row)
-        return [found[i] for i in wanted if i in found]
+                if len(self._cache) >= DOC_CACHE:
+                    self._cache.pop(next(iter(self._cache)))  # the oldest
+                self._cache[row["id"]] = _doc(row)
+        return [self._cache[i] for i in wanted if i in self._cache]
 
     def doc(self, doc_id: str) -> Doc | None:
         found = self.docs([doc_id])
         return found[0] if found else None
 
-    def search(self, words: Sequence[str], limit: int, *, every: bool = False) -> list[str]:
+    def search(self, words: Sequence[str], limit: int, *, every: bool = False,
+               ranked: bool = True) -> list[str]:
         """Ids of entries whose text holds any of `words` (all of them with every=True), best
-        first. Words are [0-9a-z]+ terms, quoted, so no user text can break the FTS query."""
+        first unless ranked=False. Words are [0-9a-z]+ terms, quoted, so no user text can break
+        the FTS query."""
         words = [w for w in words if w.isalnum()]
         if not words:
             return []
         match = (" AND " if every else " OR ").join(f'"{w}"' for w in words)
+        order = "order by docs_fts.rank " if ranked else ""
         rows = self.conn.execute(
             "select docs.id from docs_fts join docs on docs.rowid = docs_fts.rowid "
-            "where docs_fts match ? order by docs_fts.rank limit ?", (match, limit))
+            f"where docs_fts match ? {order}limit ?", (match, limit))
         return [row[0] for row in rows]
 
     def with_subject(self, phrase: str, limit: int = 200) -> list[str]:

@@ -64,6 +64,7 @@ title = "Closure of the camp in Testville"
 publisher = "MINUSMA"
 date = 2023-11-18
 url = "https://example.org/a"
+evidence = ["The last peacekeepers left the Testville camp on 18 November 2023."]
 
 [[source]]
 id = "src-b"
@@ -71,6 +72,7 @@ title = "Another account"
 publisher = "Agency"
 date = "2023-11"
 url = "https://example.org/b"
+evidence = ["The camp closed on 19 November."]
 """
 
 SMALL_EVENTS = """

@@ -29,7 +29,7 @@ def fixture(name: str) -> Path:
 
 
 def test_html_listing_items_have_title_absolute_url_teaser_and_date():
-    items = parse_html(fixture("listing.html").read_text(), "listing.html")
+    items, _ = parse_html(fixture("listing.html").read_text(), "listing.html")
     by_title = {i.title: i for i in items}
     assert set(by_title) == {"Camp at Testville closes its gates",
                              "A new clinic opens in Sampletown",
@@ -105,7 +105,8 @@ def test_cli_json_prints_one_object_per_candidate(capsys):
     out, err = capsys.readouterr()
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(rows) == 3
-    assert all(set(r) == {"date", "title", "url", "summary", "seen_in"} for r in rows)
+    assert all(set(r) == {"date", "title", "url", "summary", "seen_in", "duplicate_of"}
+               for r in rows)
     assert err.count("\n") == 1 and err.startswith("warning: ")
 
 
@@ -198,7 +199,7 @@ def seed(prefix: str) -> Path:
 
 @needs_seeds
 def test_seed_press_release_list():
-    items = read_page(seed("000"))
+    items, _ = read_page(seed("000"))
     assert [i.date.isoformat() for i in items] == [
         "2023-12-08", "2023-11-23", "2023-11-22", "2023-11-18", "2023-11-10", "2023-10-31",
         "2023-10-23", "2023-10-23", "2023-10-22", "2023-10-19",
@@ -208,23 +209,26 @@ def test_seed_press_release_list():
 
 @needs_seeds
 def test_seed_home_page_listing():
-    items = read_page(seed("001"))
+    items, links = read_page(seed("001"))
     titles = {i.title for i in items}
     assert "After ten years of presence, MINUSMA closes its base in Ansongo" in titles
     assert "Odyssey of the last MINUSMA convoy from Kidal to Gao" in titles
     assert all(i.url and i.url.startswith("https://minusma.unmissions.org/en/") for i in items)
     ansongo = next(i for i in items if "Ansongo" in i.title)
     assert ansongo.date == dt.date(2023, 11, 18)
+    # The Kidal closure is only in the page's ticker: a link without a date.
+    kidal = next(link for link in links if "Kidal, marking" in link.title)
+    assert kidal.url.endswith("/en/minusma-closes-its-camp-kidal-marking-end-its-presence-region")
 
 
 @needs_seeds
 def test_seed_articles_and_2022_list():
-    [sevare] = read_page(seed("002"))
+    [sevare], _ = read_page(seed("002"))
     assert (sevare.date, sevare.title) == (dt.date(2023, 12, 8),
                                            "Closure of the MINUSMA camp in Sevare, Mopti region")
-    [tdi] = read_page(seed("004"))
+    [tdi], _ = read_page(seed("004"))
     assert (tdi.date, tdi.title) == (dt.date(2023, 12, 12), "UN Peacekeeping mission ends in Mali")
-    items = read_page(seed("003"))
+    items, _ = read_page(seed("003"))
     assert len(items) == 9 and items[-1].date == dt.date(2021, 12, 8)
     assert items[1].teaser.startswith("Jacqueline Feinting")  # text on the line below its date
 
@@ -232,9 +236,82 @@ def test_seed_articles_and_2022_list():
 @needs_seeds
 def test_seed_stories_merge_across_files():
     candidates, warnings = ingest(sorted(SEEDS.iterdir()))
-    assert warnings == []
+    # Only links to pages that are not dated stories anywhere (thematic pages) are left over.
+    assert all("undated link" in w for w in warnings)
+    kidal = next(c for c in candidates if c.date == dt.date(2023, 10, 31))
+    assert kidal.title.startswith("MINUSMA closes its camp in Kidal")  # the ticker's headline
+    assert kidal.url and kidal.url.endswith(
+        "minusma-closes-its-camp-kidal-marking-end-its-presence-region")
+    assert all(c.date for c in candidates)
     sevare = next(c for c in candidates if "Sevare" in c.title)
     assert sevare.url == "https://minusma.unmissions.org/en/closure-minusma-camp-sevare-mopti-region"
     assert sorted(Path(p).name[:3] for p in sevare.seen_in) == ["000", "001", "002"]
     assert sevare.date == dt.date(2023, 12, 8)
     assert len(candidates) == 20
+
+
+TICKER = """<html><head>
+<link rel="canonical" href="https://minusma.unmissions.org/en"></head>
+<body><div class="ticker"><ul>
+<li><a href="/en/mission-closes-its-camp-at-testville-ending-its-presence">Mission closes
+its camp at Testville, ending its presence in the region</a></li>
+<li><a href="/en/about-the-mission-and-its-many-tasks">About the mission and its many
+tasks</a></li>
+</ul></div></body></html>"""
+DATED = """  • 02 Mar 2023 - Bamako, 2 March 2023 - The mission ended its presence in the Testville
+region today, after its last convoy left the camp.
+  • 01 Mar 2023 - The mission opened a clinic in Sampletown for the region's families.
+"""
+
+
+def test_an_undated_link_takes_the_date_of_the_same_story(tmp_path):
+    (tmp_path / "home.html").write_text(TICKER)
+    (tmp_path / "list.txt").write_text(DATED)
+    candidates, warnings = ingest(ingest_module.page_files([tmp_path]))
+    testville = next(c for c in candidates if "Testville" in c.title)
+    assert testville.date == dt.date(2023, 3, 2)
+    assert testville.url == ("https://minusma.unmissions.org/en/"
+                             "mission-closes-its-camp-at-testville-ending-its-presence")
+    assert testville.title.startswith("Mission closes its camp at Testville")
+    clinic = next(c for c in candidates if "clinic" in c.summary)
+    assert clinic.url is None  # nothing links to it: no address is made up
+    assert [w for w in warnings if "About the mission" in w]  # matched nothing: reported
+
+
+def test_a_folder_is_read_whole_hidden_files_aside(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "list.txt").write_text(DATED)
+    (tmp_path / ".hidden.txt").write_text(DATED)
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    assert [p.name for p in ingest_module.page_files([tmp_path])] == ["list.txt"]
+
+
+def test_stories_already_in_the_knowledge_are_marked_and_not_drafted(tmp_path, small_knowledge):
+    list_file = tmp_path / "list.txt"
+    list_file.write_text("  • 18 Nov 2023 - The last peacekeepers left the camp in Testville, "
+                         "which closed today.\n")
+    candidates, _ = ingest([list_file])
+    kb = load_knowledge(small_knowledge)
+    ingest_module.mark_duplicates(candidates, kb)
+    assert candidates[0].duplicate_of == "testville-closure"
+    written, known, _ = write_drafts(candidates, tmp_path / "inbox", kb)
+    assert (written, known) == ([], 1)
+
+
+def test_progress_shows_on_a_terminal_only():
+    import io
+
+    from bot.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    quiet, loud = io.StringIO(), Terminal()
+    for stream in (quiet, loud):
+        progress = Progress(3, "reading pages", stream)
+        for name in ("a", "b", "c"):
+            progress.step(name)
+        progress.close()
+    assert quiet.getvalue() == ""
+    assert "reading pages: 3/3" in loud.getvalue()

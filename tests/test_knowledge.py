@@ -152,3 +152,82 @@ def test_a_question_variant_may_not_mean_two_things(write_knowledge):
     assert kb is None
     assert [(p.path, p.line) for p in problems] == [(str(root / "aliases.toml"), 8)]
     assert problems[0].message.startswith("alias 'srsg' already means 'head of mission'")
+
+
+def _messages(root: Path) -> list[str]:
+    return [f"{Path(p.path).name}:{p.line}: {p.message}" for p in check_knowledge(root)[1]]
+
+
+def test_an_end_before_its_start_and_a_year_outside_the_era_are_refused(write_knowledge):
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "e.toml": """
+        [[event]]
+        id = "backwards"
+        date = 2023-05-02
+        end_date = 2023-05-01
+        title = "Ends before it starts"
+        summary = "A typo."
+        kind = "operation"
+        sources = ["src-a"]
+
+        [[event]]
+        id = "far-future"
+        date = 2099-01-01
+        title = "A mistyped year"
+        summary = "Another typo."
+        kind = "operation"
+        sources = ["src-a"]
+
+        [[event]]
+        id = "context"
+        date = 1960-09-22
+        title = "Mali's independence"
+        summary = "Context, on purpose."
+        kind = "politics"
+        outside_era = true
+        sources = ["src-a"]
+        """})
+    messages = _messages(root)
+    assert any(m.startswith("e.toml:1: event 'backwards'") and "before date" in m
+               for m in messages)
+    assert any(m.startswith("e.toml:10: event 'far-future'") and "outside the mission's era"
+               in m for m in messages)
+    assert not any("'context'" in m for m in messages)
+
+
+def test_a_cited_source_must_quote_its_evidence(write_knowledge):
+    sources = SMALL_SOURCES.replace(
+        'evidence = ["The camp closed on 19 November."]\n', "")
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS})
+    [message] = _messages(root)
+    assert message.startswith("sources.toml:9: source 'src-b' is cited")
+    assert "has no evidence" in message
+
+
+def test_one_happening_told_twice_is_reported_unless_marked_distinct(write_knowledge):
+    twice = """
+        [[event]]
+        id = "first-account"
+        date = 2023-11-18
+        title = "MINUSMA leaves Testville"
+        summary = "One account."
+        kind = "camp-closure"
+        places = ["Testville"]
+        sources = ["src-a"]
+
+        [[event]]
+        id = "second-account"
+        date = 2023-11-18
+        title = "Camp at Testville closed"
+        summary = "Another account."
+        kind = "camp-closure"
+        places = ["Testville"]
+        sources = ["src-b"]
+        """
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "e.toml": twice})
+    [message] = _messages(root)
+    assert message.startswith("e.toml:10: event 'second-account': same subject (testville)")
+    assert "as a version" in message and "distinct_from" in message
+    marked = twice.replace('        sources = ["src-b"]',
+                           '        sources = ["src-b"]\n        distinct_from = ["first-account"]')
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "e.toml": marked})
+    assert _messages(root) == []

@@ -163,3 +163,14 @@ def test_subjects_come_from_fields_title_and_tags_not_from_the_summary(write_kno
         assert engine.ask("When did the convoy pass Otherville?").kind == "unknown"
     finally:
         engine.close()
+
+
+def test_an_index_from_before_the_marker_is_replaced(small_knowledge: Path, tmp_path: Path):
+    old = tmp_path / "i.sqlite"
+    db = sqlite_utils.Database(old)
+    db["docs"].insert({"id": "x"})
+    db["sources"].insert({"id": "s"})
+    db["meta"].insert_all([{"key": "schema", "value": "2"}, {"key": "fingerprint", "value": "f"}])
+    db.close()
+    build_index(load_knowledge(small_knowledge), old, "new")
+    assert is_our_index(old) and read_meta(old)["fingerprint"] == "new"

@@ -1,0 +1,102 @@
+"""What the knowledge covers: events per year and kind, FAQ entries, sources, the Security
+Council's resolutions and the mission's leaders, and the gaps a curator should fill.
+
+`python -m bot stats` prints it; the knowledge README quotes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.knowledge import KnowledgeBase
+from bot.models import Event
+from bot.tables import table
+
+# The resolutions that created, renewed and ended the mission's mandate.
+MANDATE_RESOLUTIONS = (2100, 2164, 2227, 2295, 2364, 2423, 2480, 2531, 2584, 2640, 2690)
+YEARS = range(2013, 2025)
+MIN_EVENTS_PER_YEAR = 15
+LEADING_ROLES = ("head-of-mission", "force-commander")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    counts: dict[str, int]
+    per_year: dict[int, int]
+    per_year_by_day: dict[int, int]
+    per_kind: dict[str, int]
+    verification: dict[str, int]
+    publishers: list[tuple[str, int]]
+    resolutions: list[Event]
+    leaders: list[tuple[str, str, str, str, bool]]  # role, person, nationality, from, acting
+    thin_years: list[int]
+    missing_resolutions: list[int]
+
+
+def coverage(kb: KnowledgeBase) -> Coverage:
+    per_year = Counter(e.date.year for e in kb.events)
+    by_day = Counter(e.date.year for e in kb.events if e.date.precision == "day")
+    first_in_role: dict[tuple[str, str], Event] = {}
+    for event in kb.events:  # sorted by date
+        if event.role in LEADING_ROLES and event.people:
+            first_in_role.setdefault((event.role, event.people[0]), event)
+    leaders = [(role, person, ", ".join(e.countries), e.date.iso, e.acting)
+               for (role, person), e in first_in_role.items()]
+    leaders.sort(key=lambda row: (row[0], row[3]))
+    resolutions: dict[int, Event] = {}
+    for event in kb.events:
+        if event.resolution and event.kind == "mandate":
+            resolutions.setdefault(event.resolution, event)
+    return Coverage(
+        counts=kb.counts(),
+        per_year=dict(sorted(per_year.items())),
+        per_year_by_day=dict(by_day),
+        per_kind=dict(Counter(e.kind for e in kb.events).most_common()),
+        verification=dict(Counter(e.verification for e in kb.entries()).most_common()),
+        publishers=Counter(s.publisher for s in kb.sources.values()).most_common(15),
+        resolutions=[resolutions[n] for n in sorted(resolutions)],
+        leaders=leaders,
+        thin_years=[y for y in YEARS if per_year.get(y, 0) < MIN_EVENTS_PER_YEAR],
+        missing_resolutions=[n for n in MANDATE_RESOLUTIONS if n not in resolutions],
+    )
+
+
+def _figure(event: Event, what: str) -> str:
+    found = [f for f in event.figures if f.what == what]
+    return f"{int(found[0].value):,}" if found else "-"
+
+
+def report(cover: Coverage) -> str:
+    """The coverage as markdown tables."""
+    c = cover.counts
+    parts = [f"# Knowledge coverage\n\n{c['events']} events, {c['faq']} FAQ entries, "
+             f"{c['sources']} sources, {c['aliases']} aliases."]
+    parts.append("## Events per year\n\n" + table(
+        ["year", "events", "known to the day"],
+        [[str(y), str(n), str(cover.per_year_by_day.get(y, 0))]
+         for y, n in cover.per_year.items()]))
+    parts.append("## Events per kind\n\n" + table(
+        ["kind", "events"], [[k, str(n)] for k, n in cover.per_kind.items()]))
+    parts.append("## How entries are verified\n\n" + table(
+        ["verification", "entries"], [[k, str(n)] for k, n in cover.verification.items()]))
+    parts.append("## Sources per publisher (the 15 most cited)\n\n" + table(
+        ["publisher", "sources"], [[p, str(n)] for p, n in cover.publishers]))
+    parts.append("## Security Council resolutions\n\n" + table(
+        ["resolution", "adopted", "mandate until", "military ceiling", "police ceiling"],
+        [[str(e.resolution), e.date.iso, e.mandate_until.iso if e.mandate_until else "-",
+          _figure(e, "military-ceiling"), _figure(e, "police-ceiling")]
+         for e in cover.resolutions]))
+    parts.append("## Heads of mission and force commanders\n\n" + table(
+        ["role", "person", "nationality", "first dated entry", "acting"],
+        [[role, person, nationality or "-", start, "yes" if acting else ""]
+         for role, person, nationality, start, acting in cover.leaders]))
+    gaps = []
+    if cover.thin_years:
+        gaps.append(f"- years with fewer than {MIN_EVENTS_PER_YEAR} events: "
+                    + ", ".join(map(str, cover.thin_years)))
+    if cover.missing_resolutions:
+        gaps.append("- mandate resolutions without an entry: "
+                    + ", ".join(map(str, cover.missing_resolutions)))
+    parts.append("## Gaps\n\n" + ("\n".join(gaps) if gaps else "None found."))
+    return "\n\n".join(parts)

@@ -1,0 +1,29 @@
+from bot.cli import main
+from bot.coverage import MANDATE_RESOLUTIONS, coverage, report
+from bot.knowledge import load_knowledge
+from tests.conftest import KNOWLEDGE
+
+
+def test_the_real_knowledge_covers_the_whole_mission():
+    cover = coverage(load_knowledge(KNOWLEDGE))
+    assert cover.counts["events"] >= 400 and cover.counts["faq"] >= 80
+    assert cover.thin_years == []  # at least 15 events every year from 2013 to 2024
+    assert cover.missing_resolutions == []
+    mandates = {e.resolution: e for e in cover.resolutions}
+    for number in MANDATE_RESOLUTIONS[:-1]:  # 2690 ended the mandate
+        assert any(f.what == "military-ceiling" for f in mandates[number].figures), number
+    roles = {role for role, *_ in cover.leaders}
+    assert roles == {"head-of-mission", "force-commander"}
+
+
+def test_gaps_are_named(small_knowledge):
+    cover = coverage(load_knowledge(small_knowledge))
+    text = report(cover)
+    assert "years with fewer than 15 events: 2013, 2014" in text
+    assert "mandate resolutions without an entry: 2100, 2164" in text
+
+
+def test_stats_command_prints_the_tables(small_knowledge, capsys):
+    assert main(["--knowledge", str(small_knowledge), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "## Events per year" in out and "| 2023 | 1      | 1" in out
