@@ -251,7 +251,7 @@ class Engine:
             # Only the dates of appointments say who came before or after whom.
             return (self._neighbour(q, people[0].phrase, q.relation)
                     or compose.decline(q, ranked, self._featured))
-        if q.role and not people and q.answer_type in ("who", None):
+        if q.role and not people and q.answer_type in ("who", None) and self._bare(q):
             if q.superlative in ("first", "last") and not q.dates:
                 found = derive.end_holder(self.tenures, q.role, q.superlative)
                 return self._holder_answer(q, found, f"{q.superlative}-holder")
@@ -276,6 +276,15 @@ class Engine:
         if q.superlative in ("first", "last") and q.defining_kinds and not q.role:
             return self._first_or_last(q, q.superlative)
         return None
+
+    def _bare(self, q: Question) -> bool:
+        """Whether a question about an office asks nothing but the office and its period
+        ("who was force commander in 2019?", not "who led the 2018 *independent review*?")."""
+        role_words = {"head", "mission", "force", "commander", "deputy", "police",
+                      "commissioner", "appointed"}
+        return not [t for t in q.terms if t.known and t.text not in role_words
+                    and t.text not in SCOPE_WORDS and t.text not in WEAK_WORDS
+                    and t.text not in SUPERLATIVE_WORDS and t.text not in q.entity_words]
 
     @staticmethod
     def _curated(q: Question, ranked: Sequence[Candidate]) -> bool:

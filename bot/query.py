@@ -91,6 +91,12 @@ class Topic:
     # Where one of its words names a narrower kind ("closed": a camp closure, "handed": a
     # handover), the kinds a first or last is taken among for that word.
     narrower: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Where one of its words is covered only by some of its defining kinds ("appointed": an
+    # appointment, not a departure).
+    covers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def covered_by(self, word: str) -> tuple[str, ...]:
+        return dict(self.covers).get(word, self.defined_by)
 
     @property
     def defined_by(self) -> tuple[str, ...]:
@@ -114,7 +120,8 @@ TOPICS: dict[str, Topic] = {
                         ("attack", "incident", "casualties", "contingent"), 0, False),
     "mandate": Topic(frozenset({"mandate", "resolution", "ceiling"}), ("mandate",), 1, True),
     "leadership": Topic(frozenset({"head", "commander", "appointed"}),
-                        ("appointment", "leadership"), 2, True),
+                        ("appointment", "leadership"), 2, True,
+                        covers=(("appointed", ("appointment",)),)),
     "budget": Topic(frozenset({"budget"}), ("budget",), 1, True),
     "troops": Topic(frozenset({"contributors", "strength", "deployed"}),
                     ("personnel", "contingent"), 0, True),
@@ -292,7 +299,11 @@ def as_typed(question: str, folded: str) -> str:
     return folded
 
 
-_COMPARE_SPLIT = re.compile(r"\s(?:or|ou|before|after|avant|après|apres)\s", re.IGNORECASE)
+_OR_SPLIT = re.compile(r"\s(?:or|ou)\s", re.IGNORECASE)
+_THEN_SPLIT = re.compile(r"\s(?:before|after|avant|après|apres)\s", re.IGNORECASE)
+# A yes/no question: "Did Kidal close before Tessalit?", "Est-ce que Kidal a fermé avant ..."
+_YES_NO = re.compile(r"^\s*(?:did|was|were|is|has|had|do|does|est-ce|a-t-|le |la |les )",
+                     re.IGNORECASE)
 _COMPARE_LEAD = re.compile(
     r"^\s*(?:which|what|lequel|laquelle|quel|quelle|qu'est-ce qui)\b[^,:]*?"
     r"(?:first|earlier|sooner|premier|premiere|d'abord|en premier)\s*[,:]?\s*",
@@ -302,7 +313,9 @@ _COMPARE_LEAD = re.compile(
 def comparison_halves(question: str) -> tuple[str, str] | None:
     """The two things a question compares ("which came first, A or B?", "did A happen before
     B?"), as two questions of their own; None when it compares nothing."""
-    parts = _COMPARE_SPLIT.split(question, maxsplit=1)
+    parts = _OR_SPLIT.split(question, maxsplit=1)
+    if len(parts) != 2 and _YES_NO.match(question):
+        parts = _THEN_SPLIT.split(question, maxsplit=1)
     if len(parts) != 2:
         return None
     first, second = (_COMPARE_LEAD.sub("", parts[0]).strip(" ,:?"), parts[1].strip(" ,:?"))
@@ -490,7 +503,7 @@ class Lexicon:
                 entities.append(Entity(phrase, "resolution", f"resolution {number}", count))
         query_terms: list[Term] = []
         order = (any(t in ORDER_WORDS for t in raw_tokens)
-                 and any(t in COMPARE_WORDS for t in raw_tokens))
+                 and comparison_halves(question) is not None)
         for word in dict.fromkeys(words):
             if word in ORDER_WORDS or (word in GREETINGS and word not in self.df):
                 continue
@@ -561,6 +574,10 @@ class Lexicon:
         for token in raw_tokens[:6]:
             if token in _TYPE_WORDS:
                 return _TYPE_WORDS[token]
+        # French often asks at the end: "c'était quand ?", "il est parti où ?"
+        for token in raw_tokens[-2:]:
+            if token in ("quand", "when"):
+                return "when"
         return None
 
     @staticmethod
@@ -587,9 +604,12 @@ class Lexicon:
 
     @staticmethod
     def _intent(q: Question, raw_tokens: list[str], order: bool) -> Intent:
-        if order and len({e.phrase for e in q.entities}) >= 2 and q.relation is None:
+        if order and q.relation is None:
             return "order"
-        if q.dates and all(t.text in _GENERIC or t.text in WEAK_WORDS for t in q.terms):
+        # "What happened on 5 September 2017?", "what did the Council decide on ...?"
+        soft = {w for e in q.entities if not e.hard for w in e.phrase.split()}
+        if q.dates and all(t.text in _GENERIC or t.text in WEAK_WORDS or t.text in soft
+                           for t in q.terms):
             return "dates"
         if not q.terms and not q.dates:
             return "smalltalk" if any(t in GREETINGS for t in raw_tokens) else "empty"

@@ -48,9 +48,12 @@ FAQ_PHRASING_MATCH = 0.9  # a FAQ phrased like this very question answers it wha
 FAQ_WHEN_MATCH = 0.7  # a FAQ answers "when" only if phrased about as the question is
 ROLE_MISMATCH = 0.75  # "who was force commander" answered by a head of mission's entry
 DATE_MATCH_GAIN = 0.1  # share of the remaining distance to 1 gained by a matching date
+DAY_MATCH_GAIN = 0.3  # ... by an event on the very day asked
 DATE_MISMATCH = 0.5
 DATE_PARTIAL = 0.8  # an event known only to a period that straddles the asked one
-FAQ_DATED = 0.85  # a FAQ entry (no date of its own) for a question naming a date
+# A FAQ entry (no date of its own) for a question naming a date: the more precise the date,
+# the likelier an event of that day is the answer.
+FAQ_DATED = {"day": 0.7, "month": 0.8, "year": 0.85}
 BARE_NAME_CLOSURE_GAIN = 0.05  # a bare place name asks about the mission leaving it
 PRECISE_WHEN_GAIN = 0.02  # "when" prefers an event known to the day
 EXACT_PHRASING = 0.97  # a question this close to one of a FAQ's own phrasings is that question
@@ -58,6 +61,7 @@ EXACT_PHRASING_GAIN = 0.05
 LONE_WORD_ELSEWHERE = 0.6  # a one-word topic that is not what the entry is about ("population"
 # in one phrasing of the protection-of-civilians FAQ, for "what is the population of Mali?")
 RECALL = 60
+DATED_RECALL = 30  # events of the day or month a question names
 PEOPLE_KINDS = frozenset({"appointment", "leadership"})
 # Kinds whose entries, when they name countries, tell one country's story: a contingent's, or
 # a national force's (France's Barkhane beside the UN force).
@@ -70,6 +74,17 @@ _COUNT = re.compile(r"(?<![\d/])(?!(?:19|20)\d\d\b)\d[\d,.]*\b")
 
 
 _FITS = {"apart": 0, "partial": 1, "covers": 2, "inside": 3}
+
+
+def _is_yearly(figure: FigureRow) -> bool:
+    """A figure for one calendar year, whether or not the entry names the year."""
+    return figure.year is not None or (
+        figure.first[:4] == figure.last[:4]
+        and figure.first.endswith("-01-01") and figure.last.endswith("-12-31"))
+
+
+def _is_total(figure: FigureRow) -> bool:
+    return figure.what == "fatalities" or figure.kind == "casualties"
 
 
 def _date_fit(doc: Doc, span: DateSpan) -> str:
@@ -147,6 +162,9 @@ class Ranker:
         ids: list[str] = []
         for entity in q.hard_entities:
             ids.extend(self.store.with_subject(entity.phrase))
+        precise = [(s.first, s.last, s.precision) for s in q.dates if s.precision != "year"]
+        if precise:  # the events of the very day or month asked
+            ids.extend(d.id for d in self.store.on_dates(precise, DATED_RECALL))
         ids.extend(self._fts(q))
         ids.extend(self._faq_recall(" ".join(q.texts)))
         return self.store.docs(ids)
@@ -159,8 +177,7 @@ class Ranker:
         found: set[str] = set()
         for name in q.topics:
             topic = TOPICS[name]
-            if doc.event_kind in topic.defined_by:
-                found |= topic.triggers
+            found |= {w for w in topic.triggers if doc.event_kind in topic.covered_by(w)}
         return frozenset(found)
 
     def _similarity(self, q: Question, doc: Doc) -> float:
@@ -319,12 +336,15 @@ class Ranker:
             if not q.hard_entities and figure.what in PERIOD_TOTALS:
                 # A period's total is a "fatalities" figure, or a toll in an entry about
                 # casualties; a dated attack's toll is that attack's alone.
-                total = figure.what == "fatalities" or figure.kind == "casualties"
-                return total and ((figure.first, figure.last) == (first, last) or (
+                return _is_total(figure) and ((figure.first, figure.last) == (first, last) or (
                     figure.year is not None and span.precision == "year"
                     and figure.year == span.first.year))
             return first <= figure.first and figure.last <= last
-        return not (figure.what == "fatalities" and figure.year is not None)
+        if not q.hard_entities and figure.what in PERIOD_TOTALS:
+            # Without a date or a named place, a toll is a total (the whole mission's, or one
+            # cause's), never one attack's nor one year's.
+            return _is_total(figure) and not _is_yearly(figure)
+        return True
 
     def _dates(self, q: Question, c: Candidate) -> None:
         if not q.dates:
@@ -333,7 +353,8 @@ class Ranker:
         if doc.kind == "event":
             fit = max((_date_fit(doc, span) for span in q.dates), key=_FITS.__getitem__)
             if fit == "inside":
-                c.score += DATE_MATCH_GAIN * (1 - c.score)
+                gain = DAY_MATCH_GAIN if q.dates[0].precision == "day" else DATE_MATCH_GAIN
+                c.score += gain * (1 - c.score)
                 c.notes.append("date matches")
             elif fit == "partial":
                 c.score *= DATE_PARTIAL
@@ -343,7 +364,7 @@ class Ranker:
                 c.notes.append("date differs")
         elif not (q.answer_type == "how_many"
                   and any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))):
-            c.score *= FAQ_DATED
+            c.score *= FAQ_DATED[q.dates[0].precision]
 
     def rank(self, q: Question, limit: int = 10, docs: Iterable[Doc] | None = None
              ) -> list[Candidate]:

@@ -181,6 +181,23 @@ class _Builder:
                 self.add(f"When did {person} become {role_name(event.role)}?",
                          "when-person-role", same)
 
+    def orders(self) -> None:
+        """"Which closed first, A or B?" over pairs of camp closures on different days; right
+        when the answer puts the earlier one first."""
+        closures = sorted((e for e in self.kb.events if e.kind == "camp-closure" and e.places
+                           and e.date.precision == "day"), key=lambda e: e.date.iso)
+        places = {fold(e.places[0]) for e in closures}
+        if len(places) < len(closures):
+            return  # a place closed twice: "which closed first" would not name one event
+        for first, later in zip(closures, closures[2:], strict=False):
+            if first.date == later.date:
+                continue
+            expect = [f"First: {first.title}"]
+            self.add(f"Which closed first, {later.places[0]} or {first.places[0]}?",
+                     "order-closures", expect=expect)
+            self.add(f"Lequel a fermé en premier, {first.places[0]} ou {later.places[0]} ?",
+                     "fr-order-closures", expect=expect)
+
     def successions(self) -> None:
         first: dict[tuple[str, str], tuple[str, str]] = {}
         for event in self.kb.events:
@@ -257,6 +274,7 @@ class _Builder:
 def generate(kb: KnowledgeBase) -> list[Generated]:
     builder = _Builder(kb)
     builder.events()
+    builder.orders()
     builder.successions()
     builder.faqs()
     builder.swaps()

@@ -105,6 +105,11 @@ class AnswerService:
         self.engine.close()
 
 
+# Telegram's flood limits for bots: about 30 messages a second in all, 20 a minute per group.
+OVERALL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+
+
 class RetryingRateLimiter(AIORateLimiter):
     """Telegram's flood limits, plus retries of transient failures so that no reply is lost.
 
@@ -361,7 +366,9 @@ def build_application(
         ApplicationBuilder()
         .token(config.telegram_token)
         .base_url(config.telegram_base_url)
-        .rate_limiter(rate_limiter or RetryingRateLimiter(max_retries=5))
+        .rate_limiter(rate_limiter or RetryingRateLimiter(
+            overall_max_rate=OVERALL_PER_SECOND, group_max_rate=GROUP_PER_MINUTE,
+            group_time_period=60, max_retries=5))
         .concurrent_updates(True)
         .post_shutdown(post_shutdown)
         .build()

@@ -38,6 +38,7 @@ STOPWORDS = frozenset(
     comme lors pendant tout toute tous toutes aussi entre selon vers chez sous donc mais car ni
     si deja celui celle ceux celles dont cela ceci ici la-bas quelque quelques chaque autre
     autres meme memes tres trop peu alors puis ainsi leurs notre nos votre vos sont-ils
+    contre pres aupres parmi autour
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,

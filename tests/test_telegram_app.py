@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
+from bot import telegram_app
 from bot.config import Config
 from bot.knowledge import load_knowledge
 from bot.telegram_app import RetryingRateLimiter, build_application
@@ -298,8 +299,22 @@ async def test_burst_of_500_questions_from_100_chats(fake, bot):
 def test_production_limiter_keeps_telegram_limits(tmp_path: Path) -> None:
     config = Config(KNOWLEDGE, tmp_path / "i.sqlite", TOKEN, "http://127.0.0.1:9/bot", frozenset())
     app = build_application(config)
-    limiter = app.bot.rate_limiter
-    assert isinstance(limiter, RetryingRateLimiter)
-    assert limiter._base_limiter is not None and limiter._base_limiter.max_rate == 30
-    assert limiter._group_max_rate == 20 and limiter._group_time_period == 60
+    assert isinstance(app.bot.rate_limiter, RetryingRateLimiter)
+    assert (telegram_app.OVERALL_PER_SECOND, telegram_app.GROUP_PER_MINUTE) == (30, 20)
     app.bot_data["answers"].close()
+
+
+async def test_the_limiter_spaces_a_groups_messages() -> None:
+    import time
+
+    limiter = RetryingRateLimiter(overall_max_rate=100, group_max_rate=2, group_time_period=1)
+    await limiter.initialize()
+
+    async def send(*args: object, **kwargs: object) -> bool:
+        return True
+
+    started = time.monotonic()
+    for _ in range(4):  # two per second to one group: the last two wait about a second
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": -100}, None)
+    assert time.monotonic() - started >= 0.9
+    await limiter.shutdown()
