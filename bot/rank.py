@@ -17,6 +17,7 @@ The weights are the named constants below; the threshold itself lives in `compos
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -74,6 +75,16 @@ _COUNT = re.compile(r"(?<![\d/])(?!(?:19|20)\d\d\b)\d[\d,.]*\b")
 
 
 _FITS = {"apart": 0, "partial": 1, "covers": 2, "inside": 3}
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind_terms(topics: tuple[str, ...], kind: str | None) -> frozenset[str]:
+    # Asked for every candidate of every question, with few distinct topics and kinds.
+    found: set[str] = set()
+    for name in topics:
+        topic = TOPICS[name]
+        found |= {w for w in topic.triggers if kind in topic.covered_by(w)}
+    return frozenset(found)
 
 
 def _is_yearly(figure: FigureRow) -> bool:
@@ -174,11 +185,7 @@ class Ranker:
     @staticmethod
     def kind_terms(q: Question, doc: Doc) -> frozenset[str]:
         """The question's topic words that the entry's kind stands for."""
-        found: set[str] = set()
-        for name in q.topics:
-            topic = TOPICS[name]
-            found |= {w for w in topic.triggers if doc.event_kind in topic.covered_by(w)}
-        return frozenset(found)
+        return _kind_terms(q.topics, doc.event_kind)
 
     def _similarity(self, q: Question, doc: Doc) -> float:
         # Dates are taken out of the question's terms; phrasings keep theirs ("... in 2015").

@@ -121,7 +121,9 @@ class AliasMap:
     """Maps every variant phrase (as a token sequence) onto its canonical term sequence."""
 
     _phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
-    _longest: int = 1
+    # The lengths of the phrases starting with each word, longest first: trying only those
+    # keeps reading linear however long the longest variant is.
+    _sizes: dict[str, list[int]] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)
 
     def add(self, canonical: str, variants: Iterable[str], *, place: bool = False) -> None:
@@ -134,7 +136,10 @@ class AliasMap:
             # than as the variant "Mikado" (meaning "Mikado FM") followed by a stray "FM".
             if key and (key != target or len(key) > 1):
                 self._phrases[key] = target
-                self._longest = max(self._longest, len(key))
+                sizes = self._sizes.setdefault(key[0], [])
+                if len(key) not in sizes:
+                    sizes.append(len(key))
+                    sizes.sort(reverse=True)
         if place:
             self.places.add(" ".join(target))
 
@@ -146,9 +151,9 @@ class AliasMap:
         out: list[tuple[str, tuple[str, ...]]] = []
         i = 0
         while i < len(toks):
-            for size in range(min(self._longest, len(toks) - i), 0, -1):
+            for size in self._sizes.get(toks[i], ()):
                 phrase = tuple(toks[i : i + size])
-                target = self._phrases.get(phrase)
+                target = self._phrases.get(phrase) if len(phrase) == size else None
                 if target is not None:
                     out.extend((term, phrase) for term in target)
                     i += size

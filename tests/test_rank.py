@@ -1,0 +1,54 @@
+"""Ranking rules that decide which figure or entry may answer, tested on the real knowledge."""
+
+import pytest
+
+from bot.engine import Engine
+from bot.rank import _is_total, _is_yearly, _kind_terms
+from bot.store import FigureRow
+
+
+def figure(first: str, last: str, *, year: int | None = None, what: str = "fatalities",
+           kind: str = "casualties") -> FigureRow:
+    return FigureRow("doc", what, 10, "peacekeepers", first, last, year, kind=kind)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "year", "yearly"),
+    [
+        ("2019-01-01", "2019-12-31", None, True),  # a whole calendar year, unnamed
+        ("2013-07-01", "2023-12-31", None, False),  # the whole mission
+        ("2019-01-01", "2019-06-30", None, False),  # half a year
+        ("2013-07-01", "2023-12-31", 2019, True),  # the entry named its year
+    ],
+)
+def test_a_figure_is_yearly_when_it_names_a_year_or_spans_one(first, last, year, yearly):
+    assert _is_yearly(figure(first, last, year=year)) is yearly
+
+
+def test_an_attack_toll_is_not_a_period_total():
+    assert _is_total(figure("2019-01-20", "2019-01-20", what="killed", kind="casualties"))
+    assert not _is_total(figure("2019-01-20", "2019-01-20", what="killed", kind="attack"))
+
+
+def test_a_question_without_a_date_does_not_take_one_years_total(engine: Engine):
+    q = engine.lexicon.parse("How many peacekeepers died in MINUSMA?")
+    assert not engine.ranker.figure_fits(q, figure("2019-01-01", "2019-12-31"))
+    assert engine.ranker.figure_fits(q, figure("2013-07-01", "2023-12-31"))
+
+
+def test_a_years_question_takes_that_years_total_only(engine: Engine):
+    q = engine.lexicon.parse("How many peacekeepers were killed in 2019?")
+    assert engine.ranker.figure_fits(q, figure("2019-01-01", "2019-12-31"))
+    assert not engine.ranker.figure_fits(q, figure("2018-01-01", "2018-12-31"))
+    assert not engine.ranker.figure_fits(q, figure("2019-01-20", "2019-01-20", what="killed",
+                                                   kind="attack"))
+
+
+def test_kind_words_stand_for_the_kinds_they_define():
+    # a handover answers "when did MINUSMA leave" though it never says "leave"
+    assert _kind_terms(("closure",), "handover") == {"closed", "handed", "withdrawal"}
+    # "appointed" stands for an appointment only, not any change at the top
+    assert _kind_terms(("leadership",), "appointment") == {"head", "commander", "appointed"}
+    assert _kind_terms(("leadership",), "leadership") == {"head", "commander"}
+    assert not _kind_terms(("closure",), "attack")
+    assert not _kind_terms((), "handover")
