@@ -244,7 +244,8 @@ class Question:
     def folded(self) -> str:
         return fold(self.raw)
 
-    @property
+    # Cached: ranking asks these of every candidate, and a question's topics are fixed at parse.
+    @cached_property
     def kinds(self) -> tuple[str, ...]:
         """The event kinds the question's topics call for, best first."""
         found: list[str] = []
@@ -262,10 +263,21 @@ class Question:
             found.extend(k for k in TOPICS[topic].kinds_for(words) if k not in found)
         return tuple(found)
 
-    @property
+    @cached_property
     def strict(self) -> bool:
         """Whether the question's topics rule out entries of other kinds."""
         return any(TOPICS[t].strict for t in self.topics)
+
+    @cached_property
+    def compared_text(self) -> str:
+        """What an entry's title or phrasing is compared with: the terms in the order asked,
+        then the dates as numbers (a phrasing keeps its "... in 2015")."""
+        return " ".join([*self.wording, *(s.date.iso.replace("-", " ") for s in self.dates)])
+
+    @cached_property
+    def names_only(self) -> bool:
+        """Whether every term is part of a name: a bare "Kidal" rather than a question."""
+        return bool(self.terms) and all(t.text in self.entity_words for t in self.terms)
 
     @cached_property
     def hard_entities(self) -> list[Entity]:

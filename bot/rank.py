@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 from bot.dates import DateSpan
 from bot.query import TOPICS, Lexicon, Question
@@ -132,6 +132,7 @@ class Ranker:
     def __init__(self, store: Store, lexicon: Lexicon) -> None:
         self.store = store
         self.lexicon = lexicon
+        self._last_lone: tuple[Question | None, str | None] = (None, None)
         self.faq_terms: dict[int, tuple[str, str]] = {}
         self.faq_choices: dict[int, str] = {}
         self.faq_wording: dict[str, list[str]] = defaultdict(list)
@@ -144,8 +145,11 @@ class Ranker:
         self.figures: dict[str, list[FigureRow]] = defaultdict(list)
         for figure in store.figures():
             self.figures[figure.doc_id].append(figure)
-        # Recall on terms found in fewer entries than this; common terms only rank.
-        self.selective_cap = max(1000, lexicon.n_docs // 50)
+        # Recall on terms found in fewer entries than this; common terms only rank. A term in a
+        # quarter of a small base ("MINUSMA", "peacekeepers") recalls nothing in particular
+        # and makes FTS rank most rows.
+        self.selective_cap = min(max(1000, lexicon.n_docs // 50),
+                                 max(RECALL, lexicon.n_docs // 4))
 
     # --- recall --------------------------------------------------------------------------
 
@@ -163,8 +167,8 @@ class Ranker:
         if not text or not self.faq_terms:
             return []
         found = process.extract(
-            text, self.faq_choices, scorer=fuzz.token_sort_ratio,
-            processor=utils.default_process,
+            # Both sides are folded terms already, so rapidfuzz's own preprocessing is skipped.
+            text, self.faq_choices, scorer=fuzz.token_sort_ratio, processor=None,
             limit=limit * 3, score_cutoff=40,
         )
         return list(dict.fromkeys(self.faq_terms[key][0] for _, _, key in found))
@@ -188,8 +192,7 @@ class Ranker:
         return _kind_terms(q.topics, doc.event_kind)
 
     def _similarity(self, q: Question, doc: Doc) -> float:
-        # Dates are taken out of the question's terms; phrasings keep theirs ("... in 2015").
-        text = " ".join([*q.wording, *(s.date.iso.replace("-", " ") for s in q.dates)])
+        text = q.compared_text
         if doc.kind == "faq":
             phrasings = self.faq_phrasings.get(doc.id, [])
             if not phrasings:
@@ -238,6 +241,13 @@ class Ranker:
 
     def _lone(self, q: Question) -> str | None:
         """The one topic word of a question that names nothing else ("population")."""
+        # Asked for every candidate: the last question's answer is kept (holding the question
+        # itself, so that identity cannot be reused by another).
+        if self._last_lone[0] is not q:
+            self._last_lone = (q, self._find_lone(q))
+        return self._last_lone[1]
+
+    def _find_lone(self, q: Question) -> str | None:
         if q.entities or q.answer_type not in (None, "what", "which"):
             return None
         content = [t for t in q.terms if t.known and t.text not in SCOPE_WORDS
@@ -271,8 +281,7 @@ class Ranker:
 
     def _kind(self, q: Question, c: Candidate) -> None:
         kind = c.doc.event_kind
-        names_only = bool(q.terms) and all(t.text in q.entity_words for t in q.terms)
-        if names_only and kind == "camp-closure" and len(q.hard_entities) == 1:
+        if q.names_only and kind == "camp-closure" and len(q.hard_entities) == 1:
             # A bare place name is not a question: there, the mission leaving it is the story.
             c.score += BARE_NAME_CLOSURE_GAIN
         wanted = q.kinds
