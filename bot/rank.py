@@ -242,10 +242,13 @@ class Ranker:
     def _lone(self, q: Question) -> str | None:
         """The one topic word of a question that names nothing else ("population")."""
         # Asked for every candidate: the last question's answer is kept (holding the question
-        # itself, so that identity cannot be reused by another).
-        if self._last_lone[0] is not q:
-            self._last_lone = (q, self._find_lone(q))
-        return self._last_lone[1]
+        # itself, so that identity cannot be reused by another). One tuple, read once, so that
+        # a question answered in another thread meanwhile cannot mix the two.
+        last = self._last_lone
+        if last[0] is not q:
+            last = (q, self._find_lone(q))
+            self._last_lone = last
+        return last[1]
 
     def _find_lone(self, q: Question) -> str | None:
         if q.entities or q.answer_type not in (None, "what", "which"):
