@@ -1,5 +1,6 @@
 """What the knowledge covers: events per year and kind, FAQ entries, sources, the Security
-Council's resolutions and the mission's leaders, and the gaps a curator should fill.
+Council's resolutions, the mission's leaders, the countries its events name, and the gaps a
+curator should fill.
 
 `python -m bot stats` prints it; the knowledge README quotes it.
 """
@@ -18,6 +19,10 @@ MANDATE_RESOLUTIONS = (2100, 2164, 2227, 2295, 2364, 2423, 2480, 2531, 2584, 264
 YEARS = range(2013, 2025)
 MIN_EVENTS_PER_YEAR = 15
 LEADING_ROLES = ("head-of-mission", "force-commander")
+# Events naming a country other than Mali, per country: mostly the contingents' stories, so a
+# curator sees at once which of them is thin.
+COUNTRIES_SHOWN = 30
+HOST = "Mali"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class Coverage:
     publishers: list[tuple[str, int]]
     resolutions: list[Event]
     leaders: list[tuple[str, str, str, str, bool]]  # role, person, nationality, from, acting
+    countries: list[tuple[str, int, str, str]]  # country, events, first and last event day
     thin_years: list[int]
     missing_resolutions: list[int]
 
@@ -48,6 +54,13 @@ def coverage(kb: KnowledgeBase) -> Coverage:
     for event in kb.events:
         if event.resolution and event.kind == "mandate":
             resolutions.setdefault(event.resolution, event)
+    by_country: dict[str, list[Event]] = {}
+    for event in kb.events:
+        for country in event.countries:
+            if country != HOST:
+                by_country.setdefault(country, []).append(event)
+    countries = sorted(((c, len(es), es[0].date.iso, es[-1].date.iso)
+                        for c, es in by_country.items()), key=lambda row: (-row[1], row[0]))
     return Coverage(
         counts=kb.counts(),
         per_year=dict(sorted(per_year.items())),
@@ -57,6 +70,7 @@ def coverage(kb: KnowledgeBase) -> Coverage:
         publishers=Counter(s.publisher for s in kb.sources.values()).most_common(15),
         resolutions=[resolutions[n] for n in sorted(resolutions)],
         leaders=leaders,
+        countries=countries[:COUNTRIES_SHOWN],
         thin_years=[y for y in YEARS if per_year.get(y, 0) < MIN_EVENTS_PER_YEAR],
         missing_resolutions=[n for n in MANDATE_RESOLUTIONS if n not in resolutions],
     )
@@ -91,6 +105,9 @@ def report(cover: Coverage) -> str:
         ["role", "person", "nationality", "first dated entry", "acting"],
         [[role, person, nationality or "-", start, "yes" if acting else ""]
          for role, person, nationality, start, acting in cover.leaders]))
+    parts.append(f"## Countries named by events (the {COUNTRIES_SHOWN} most named, Mali aside)\n\n"
+                 + table(["country", "events", "first", "last"],
+                         [[c, str(n), first, last] for c, n, first, last in cover.countries]))
     gaps = []
     if cover.thin_years:
         gaps.append(f"- years with fewer than {MIN_EVENTS_PER_YEAR} events: "

@@ -14,6 +14,10 @@ def test_the_real_knowledge_covers_the_whole_mission():
         assert any(f.what == "military-ceiling" for f in mandates[number].figures), number
     roles = {role for role, *_ in cover.leaders}
     assert roles == {"head-of-mission", "force-commander"}
+    named = {country: events for country, events, *_ in cover.countries}
+    for country in ("Chad", "Bangladesh", "Egypt", "Burkina Faso", "Togo", "Senegal", "Germany",
+                    "Netherlands", "Sweden", "United Kingdom"):
+        assert named.get(country, 0) >= 2, country
 
 
 def test_gaps_are_named(small_knowledge):
