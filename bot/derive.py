@@ -14,14 +14,6 @@ from dataclasses import dataclass
 from bot.dates import DateSpan
 from bot.store import Doc, FigureRow, Tenure
 
-ROLE_NAMES = {
-    "head-of-mission": "head of mission",
-    "deputy-head-of-mission": "deputy head of mission",
-    "force-commander": "force commander",
-    "deputy-force-commander": "deputy force commander",
-    "police-commissioner": "police commissioner",
-}
-
 
 @dataclass(frozen=True)
 class Holder:

@@ -18,11 +18,17 @@ from bot.dates import DateSpan
 from bot.i18n import number
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.models import Answer, Phrase, Topic
-from bot.query import SUPERLATIVE_WORDS, TOPICS, Lexicon, Question, comparison_halves
+from bot.query import (
+    ROLE_WORDS,
+    SUPERLATIVE_WORDS,
+    TOPICS,
+    Lexicon,
+    Question,
+    comparison_halves,
+)
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
     Doc,
-    FigureRow,
     Span,
     Store,
     build_index,
@@ -34,7 +40,7 @@ from bot.text import SCOPE_WORDS, THANKS, WEAK_WORDS, fold
 MAX_TIMELINE_ITEMS = 12
 WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
 # A curated FAQ phrasing this close to the question answers it, rather than a derivation.
-FAQ_PHRASING_MATCH = 0.85
+CURATED_PHRASING = 0.85
 # A one-word question about a noun this common fits too many entries to pick one.
 VAGUE_SHARE = 0.02
 # What "the most" compares when the question names no measure, by topic.
@@ -262,7 +268,7 @@ class Engine:
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
             named = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
             # A year's toll for the mission, unless the question names a contingent.
-            figures = [f for f in self.ranker_figures() if set(f.countries.split()) <= named]
+            figures = [f for f in self.ranker.all_figures if set(f.countries.split()) <= named]
             total = derive.year_total(figures, q.measures, q.dates[0])
             if total is not None and total.values:
                 docs = self.store.docs(total.doc_ids)
@@ -280,9 +286,7 @@ class Engine:
     def _bare(self, q: Question) -> bool:
         """Whether a question about an office asks nothing but the office and its period
         ("who was force commander in 2019?", not "who led the 2018 *independent review*?")."""
-        role_words = {"head", "mission", "force", "commander", "deputy", "police",
-                      "commissioner", "appointed"}
-        return not [t for t in q.terms if t.known and t.text not in role_words
+        return not [t for t in q.terms if t.known and t.text not in ROLE_WORDS
                     and t.text not in SCOPE_WORDS and t.text not in WEAK_WORDS
                     and t.text not in SUPERLATIVE_WORDS and t.text not in q.entity_words]
 
@@ -292,11 +296,8 @@ class Engine:
         if not ranked or ranked[0].doc.kind != "faq" or ranked[0].score < CONFIDENT:
             return False
         similarity = ranked[0].similarity
-        return similarity >= EXACT_PHRASING or (similarity >= FAQ_PHRASING_MATCH
+        return similarity >= EXACT_PHRASING or (similarity >= CURATED_PHRASING
                                                  and not q.dates)
-
-    def ranker_figures(self) -> list[FigureRow]:
-        return [f for rows in self.ranker.figures.values() for f in rows]
 
     def _neighbour(self, q: Question, person: str, relation: str) -> Answer | None:
         found = derive.neighbour(self.tenures, person, q.role, relation)
@@ -328,9 +329,8 @@ class Engine:
         saying its other words ("camp" in "which camp closed first?")."""
         kept = [d for d in docs if all(e.phrase in d.subjects for e in q.hard_entities)]
         triggers = {w for t in q.topics for w in TOPICS[t].triggers}
-        entity_words = {w for e in q.entities for w in e.phrase.split()}
         words = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
-                 and t.text not in triggers and t.text not in entity_words
+                 and t.text not in triggers and t.text not in q.entity_words
                  and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS]
         kept = [d for d in kept if all(w in d.text_terms for w in words)]
         if q.dates:
@@ -344,7 +344,7 @@ class Engine:
             (MOST_BY_TOPIC[t] for t in q.topics if t in MOST_BY_TOPIC), frozenset())
         if not measures:
             return None
-        figures = [f for f in self.ranker_figures() if f.what in measures]
+        figures = [f for f in self.ranker.all_figures if f.what in measures]
         if measures & {"killed", "wounded"}:
             # Attacks on the mission are compared on the mission's own toll, unless the
             # question asks about civilians.

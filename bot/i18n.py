@@ -171,7 +171,6 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "sources": {"en": "Sources", "fr": "Sources"},
     "see-also": {"en": "See also", "fr": "Voir aussi"},
     "closest": {"en": "Closest topics", "fr": "Sujets les plus proches"},
-    "choose": {"en": "Choose", "fr": "Choisissez"},
     "differ": {"en": "Sources differ:", "fr": "Les sources divergent :"},
     "secondary": {
         "en": "Reported by a secondary source only.",

@@ -26,6 +26,7 @@ from bot.text import (
     AliasMap,
     everyday_words,
     fold,
+    longest_phrases,
     name_like_words,
     terms,
     tokens,
@@ -61,7 +62,6 @@ RESOLUTION_NUMBERS = range(1000, 3000)  # Security Council resolutions on Mali: 
 
 # What makes a question compare two things ("which closed first, A or B?", "did A close before
 # B?"); "first" or "last" alone does not ("when did the last convoy from Kidal reach Gao?").
-COMPARE_WORDS = frozenset("or ou before after avant apres earlier later sooner".split())
 ORDER_WORDS = frozenset(
     "first earlier earliest before sooner after later latest last premier premiere avant apres "
     "dernier derniere plus tot tard".split()
@@ -157,10 +157,11 @@ ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("police", "head"), "police-commissioner"),  # "qui dirigeait la police ?"
     (("police", "commissioner"), "police-commissioner"),
     (("head", "mission"), "head-of-mission"),
-    (("force", "commander"), "force-commander"),
     (("head",), "head-of-mission"),
     (("commander",), "force-commander"),
 )
+# The words that name an office, and the verb of taking one.
+ROLE_WORDS = frozenset({w for need, _ in ROLES for w in need} | {"appointed"})
 _TYPE_WORDS: dict[str, AnswerType] = {
     "when": "when", "quand": "when", "date": "when",
     "who": "who", "whom": "who", "whose": "who", "qui": "who",
@@ -455,17 +456,11 @@ class Lexicon:
     def _find_entities(self, question: str, words: list[tuple[str, str]]) -> list[Entity]:
         """The longest entity phrases in the question's terms, left to right."""
         found: list[Entity] = []
-        i = 0
-        while i < len(words):
-            for size in range(min(self._longest_entity, len(words) - i), 0, -1):
-                phrase = " ".join(w for w, _ in words[i : i + size])
-                if phrase in self.entity_keys:
-                    typed = " ".join(t for _, t in words[i : i + size])
-                    found.append(self._entity(phrase, as_typed(question, typed)))
-                    i += size
-                    break
-            else:
-                i += 1
+        folded = [w for w, _ in words]
+        for start, size, phrase in longest_phrases(folded, self.entity_keys,
+                                                   self._longest_entity):
+            typed = " ".join(t for _, t in words[start : start + size])
+            found.append(self._entity(phrase, as_typed(question, typed)))
         return list({e.phrase: e for e in found}.values())
 
     def parse(self, question: str) -> Question:
@@ -630,8 +625,7 @@ class Lexicon:
                 and all(t.text in GREETINGS or not t.known for t in q.terms)):
             return "smalltalk"
         content = [t for t in q.terms if t.text not in SCOPE_WORDS]
-        entity_words = {w for e in q.entities for w in e.phrase.split()}
         if (q.asks_events and q.entities and not q.topics and q.answer_type in ("what", None)
-                and all(t.text in entity_words or t.text in _GENERIC for t in content)):
+                and all(t.text in q.entity_words or t.text in _GENERIC for t in content)):
             return "listing"
         return "lookup"

@@ -88,10 +88,10 @@ def _kind_terms(topics: tuple[str, ...], kind: str | None) -> frozenset[str]:
 
 
 def _is_yearly(figure: FigureRow) -> bool:
-    """A figure for one calendar year, whether or not the entry names the year."""
-    return figure.year is not None or (
-        figure.first[:4] == figure.last[:4]
-        and figure.first.endswith("-01-01") and figure.last.endswith("-12-31"))
+    """A figure for one calendar year: one the entry gives a year (the store spans it over
+    that year), or one whose entry is dated to a whole year."""
+    return (figure.first[:4] == figure.last[:4]
+            and figure.first.endswith("-01-01") and figure.last.endswith("-12-31"))
 
 
 def _is_total(figure: FigureRow) -> bool:
@@ -133,17 +133,19 @@ class Ranker:
         self.store = store
         self.lexicon = lexicon
         self._last_lone: tuple[Question | None, str | None] = (None, None)
-        self.faq_terms: dict[int, tuple[str, str]] = {}
+        # Every FAQ phrasing's terms, by position, and the entry each belongs to.
         self.faq_choices: dict[int, str] = {}
+        self.faq_of: dict[int, str] = {}
         self.faq_wording: dict[str, list[str]] = defaultdict(list)
         self.faq_phrasings: dict[str, list[str]] = defaultdict(list)
         for i, row in enumerate(store.faq_phrasings()):
-            self.faq_terms[i] = (row.faq_id, row.terms)
             self.faq_choices[i] = row.terms
+            self.faq_of[i] = row.faq_id
             self.faq_wording[row.faq_id].append(fold(row.question))
             self.faq_phrasings[row.faq_id].append(row.terms)
+        self.all_figures = store.figures()
         self.figures: dict[str, list[FigureRow]] = defaultdict(list)
-        for figure in store.figures():
+        for figure in self.all_figures:
             self.figures[figure.doc_id].append(figure)
         # Recall on terms found in fewer entries than this; common terms only rank. A term in a
         # quarter of a small base ("MINUSMA", "peacekeepers") recalls nothing in particular
@@ -164,14 +166,14 @@ class Ranker:
 
     def _faq_recall(self, text: str, limit: int = 5) -> list[str]:
         """FAQ entries with a phrasing close to the question, whatever FTS recalled."""
-        if not text or not self.faq_terms:
+        if not text or not self.faq_choices:
             return []
         found = process.extract(
             # Both sides are folded terms already, so rapidfuzz's own preprocessing is skipped.
             text, self.faq_choices, scorer=fuzz.token_sort_ratio, processor=None,
             limit=limit * 3, score_cutoff=40,
         )
-        return list(dict.fromkeys(self.faq_terms[key][0] for _, _, key in found))
+        return list(dict.fromkeys(self.faq_of[key] for _, _, key in found))
 
     def recall(self, q: Question) -> list[Doc]:
         ids: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from bot.i18n import Lang, human_date, human_span, say
 from bot.models import Answer, Citation, Claim, Item, Phrase, Topic
@@ -49,24 +50,21 @@ def headline_of(answer: Answer, lang: Lang = "en") -> str:
     return say(answer.headline, lang)
 
 
-def _numbered(items: Iterable[Item]) -> dict[str, int]:
-    numbers: dict[str, int] = {}
-    for item in items:
-        for cite in (*item.citations, *(c for v in item.versions for c in v.citations)):
-            numbers.setdefault(cite.source_id, len(numbers) + 1)
-    return numbers
-
-
-def _refs(cites: Sequence[Citation], numbers: dict[str, int]) -> str:
-    return "".join(f"[{numbers[c.source_id]}]" for c in cites)
-
-
 def _all_citations(items: Iterable[Item]) -> list[Citation]:
+    """Every source the items cite, once, in the order first cited."""
     unique: dict[str, Citation] = {}
     for item in items:
         for cite in (*item.citations, *(c for v in item.versions for c in v.citations)):
             unique.setdefault(cite.source_id, cite)
     return list(unique.values())
+
+
+def _numbered(items: Iterable[Item]) -> dict[str, int]:
+    return {c.source_id: n for n, c in enumerate(_all_citations(items), 1)}
+
+
+def _refs(cites: Sequence[Citation], numbers: dict[str, int]) -> str:
+    return "".join(f"[{numbers[c.source_id]}]" for c in cites)
 
 
 def _topics_label(answer: Answer, lang: Lang) -> str:
@@ -220,15 +218,13 @@ def _fit_single(answer: Answer, item: Item | None, more: int, limit: int, lang: 
     if item is None:
         return _e(_cut(headline, limit))
     claims = tuple(Claim(_cut(v.text, 200), v.citations[:3]) for v in item.versions[:5])
-    base = Item(_cut(item.title, 300), "", item.citations[:10], claims, item.secondary,
-                item.doc_id, item.when, item.until)
-    for attempt in (base, Item(base.title, "", base.citations[:3], (), base.secondary,
-                               when=base.when, until=base.until)):
+    base = replace(item, title=_cut(item.title, 300), title_fr=_cut(item.title_fr, 300),
+                   context="", context_fr="", citations=item.citations[:10], versions=claims)
+    for attempt in (base, replace(base, citations=base.citations[:3], versions=())):
         room = limit - tg_len(_html(short, [attempt], more, lang, headline)) - 2
         if room >= 0:
-            fitted = Item(attempt.title, _cut(context_of(item, lang), room), attempt.citations,
-                          attempt.versions, attempt.secondary, attempt.doc_id, attempt.when,
-                          attempt.until)
+            context = _cut(context_of(item, lang), room)
+            fitted = replace(attempt, context=context, context_fr=context)
             return _html(short, [fitted], more, lang, headline)
         short = Answer(short.kind, short.question, short.confidence)
         headline = ""

@@ -31,9 +31,9 @@ from pydantic import TypeAdapter
 
 from bot.dates import find_dates
 from bot.knowledge import KnowledgeBase, knowledge_files
-from bot.models import Event, FaqEntry, PartialDate, Source
+from bot.models import Event, FaqEntry, Source
 from bot.progress import Progress
-from bot.text import SCOPE_WORDS, AliasMap, terms
+from bot.text import SCOPE_WORDS, AliasMap, longest_phrases, terms
 
 SCHEMA_VERSION = 3
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
@@ -46,6 +46,7 @@ _FAQ = TypeAdapter(FaqEntry)
 _SOURCE = TypeAdapter(Source)
 # The mission's whole life: the period of a figure that names no year of its own (a FAQ total).
 MISSION_SPAN = ("2013-04-25", "2024-12-31")
+LONGEST_NAME = 4  # words in the longest name a title or tag is searched for
 
 SubjectKind = Literal["place", "person", "country", "organisation", "resolution", "term"]
 
@@ -104,7 +105,6 @@ class Doc:
     key_terms: frozenset[str]
     title_terms: str
     text_terms: frozenset[str]
-    figure_kinds: frozenset[str]
     has_people: bool
     has_places: bool
     countries: str  # its structured countries, folded, space-separated
@@ -122,10 +122,6 @@ class Doc:
         if self.kind == "event":
             return _EVENT.validate_json(self.payload)
         return _FAQ.validate_json(self.payload)
-
-    @property
-    def partial_date(self) -> PartialDate | None:
-        return PartialDate.parse(self.date) if self.date else None
 
     def overlaps(self, first: dt.date, last: dt.date) -> bool:
         if not self.date_lo or not self.date_hi:
@@ -218,17 +214,8 @@ def entry_subjects(entry: Event | FaqEntry, aliases: AliasMap,
     if isinstance(entry, FaqEntry):
         named.extend(entry.questions)  # a curated question names what its entry answers about
     words = terms(" ".join(named).replace(",", " "), aliases)
-    longest = 4
-    i = 0
-    while i < len(words):
-        for size in range(min(longest, len(words) - i), 0, -1):
-            phrase = " ".join(words[i : i + size])
-            if phrase in entities:
-                subjects.setdefault(phrase, entities[phrase])
-                i += size
-                break
-        else:
-            i += 1
+    for _, _, phrase in longest_phrases(words, entities, LONGEST_NAME):
+        subjects.setdefault(phrase, entities[phrase])
     return subjects
 
 
@@ -283,7 +270,6 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap, asked: AliasMap,
             "about_terms": " ".join(sorted(set(terms(about, aliases)))),
             "subjects": json.dumps(sorted(subjects[entry.id])),
             "main_subject": main_subject(entry, subjects[entry.id], aliases),
-            "figure_kinds": " ".join(sorted({f.what for f in entry.figures})),
             "has_people": int(bool(entry.people)),
             "has_places": int(bool(entry.places)),
             "countries": " ".join(_phrase(c, aliases) for c in entry.countries),
@@ -337,7 +323,7 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
     "docs": ({"id": str, "kind": str, "title": str, "date": str, "date_lo": str,
               "date_hi": str, "precision": str, "event_kind": str, "subjects": str,
               "main_subject": str, "about_terms": str,
-              "figure_kinds": str, "has_people": int, "has_places": int, "countries": str,
+              "has_people": int, "has_places": int, "countries": str,
               "role": str,
               "key_terms": str, "title_terms": str,
               "text": str, "payload": str}, "id"),
@@ -516,7 +502,7 @@ def read_meta(db_path: Path) -> dict[str, str]:
 # --- Reading --------------------------------------------------------------------------------
 
 _DOC_COLUMNS = ("id, kind, title, date, date_lo, date_hi, precision, event_kind, subjects, "
-                "main_subject, about_terms, key_terms, title_terms, text, figure_kinds, "
+                "main_subject, about_terms, key_terms, title_terms, text, "
                 "has_people, has_places, countries, role, payload")
 
 
@@ -528,7 +514,7 @@ def _doc(row: sqlite3.Row) -> Doc:
         main_subject=row["main_subject"], about_terms=frozenset(row["about_terms"].split()),
         key_terms=frozenset(row["key_terms"].split()), title_terms=row["title_terms"],
         text_terms=frozenset(row["text"].split()),
-        figure_kinds=frozenset(row["figure_kinds"].split()), has_people=bool(row["has_people"]),
+        has_people=bool(row["has_people"]),
         has_places=bool(row["has_places"]), countries=row["countries"] or "", role=row["role"],
         payload=row["payload"],
     )
@@ -736,20 +722,3 @@ class Store:
             f"and event_kind in ({marks}) order by date_lo, id limit ? offset ?",
             (since, *wanted, limit, offset))
         return [_doc(r) for r in rows]
-
-    def count_events_of_kinds(self, kinds: Iterable[str], since: str = "") -> int:
-        wanted = list(kinds)
-        marks = ",".join("?" * len(wanted))
-        return int(self.conn.execute(
-            f"select count(*) from docs where kind = 'event' and date_lo >= ? "
-            f"and event_kind in ({marks})", (since, *wanted)).fetchone()[0])
-
-    def titles(self) -> list[tuple[str, str, str | None]]:
-        """(id, title, date) of every entry: the topics a curator or a picker can list."""
-        return [(r[0], r[1], r[2]) for r in self.conn.execute("select id, title, date from docs")]
-
-    def check(self) -> None:
-        """Raise sqlite3.DatabaseError when the file is damaged."""
-        row = self.conn.execute("pragma quick_check").fetchone()
-        if row is None or row[0] != "ok":
-            raise sqlite3.DatabaseError(f"index check failed: {row[0] if row else 'no answer'}")

@@ -1,7 +1,7 @@
 """python-telegram-bot wiring: each handler parses an update, calls the engine, replies.
 
 This is the only module that imports `telegram`. Answers come from `bot.engine` and are rendered
-by `bot.answer`; here we only choose where and how to send them.
+by `bot.render`; here we only choose where and how to send them.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,15 +29,15 @@ STOPWORDS = frozenset(
     whats when where which while who whom why will with would you your yours tell know want like
     ever happen happened happens occur occurred take took get got give gave say said show much
     many exactly approximately roughly around date day time year years one ones thing things
-    de du des le la les l d un une et ou en au aux a est sont etait ete quand quel quelle quels
-    quelles qui que quoi ou comment combien pourquoi il elle ils elles on ce cet cette ces son sa
-    ses leur leurs par pour sur dans avec sans t s n y ne pas plus qu c j m me te se nous vous
-    est-ce estce fait faire eu avoir etre s il svp stp mon ma mes moi toi lui dit quoi ya
+    de du des le la les l d un une et ou en au aux est sont etait ete quand quel quelle quels
+    quelles qui que quoi comment combien pourquoi il elle ils elles ce cet cette ces son sa
+    ses leur leurs par pour sur dans avec sans t s n y ne pas plus qu c j m te se nous vous
+    est-ce estce fait faire eu avoir etre svp stp mon ma mes moi toi lui dit ya
     came come comes coming went go goes gone make made event news happening passe
-    lequel laquelle lesquels ont avait avaient fut sera ai avons avez lieu eu
+    lequel laquelle lesquels ont avait avaient fut sera ai avons avez lieu
     comme lors pendant tout toute tous toutes aussi entre selon vers chez sous donc mais car ni
-    si deja celui celle ceux celles dont cela ceci ici la-bas quelque quelques chaque autre
-    autres meme memes tres trop peu alors puis ainsi leurs notre nos votre vos sont-ils
+    si deja celui celle ceux celles dont cela ceci ici quelque quelques chaque autre
+    autres meme memes tres trop peu alors puis ainsi notre nos votre vos
     contre pres aupres parmi autour
     """.split()
 )
@@ -54,7 +54,7 @@ WEAK_WORDS = frozenset(
     name named known whole entire main major role part area city town village place country
     big biggest largest large small long short early late soon recent recently ago last
     first second third next previous former new old later earlier final begin end run ran
-    finish finished stop stopped try tried help helped bring happen mean means meaning
+    finish finished stop stopped try tried help helped happen mean means meaning
     demander demande demandee retirer enlever prendre pris prise controle vraiment
     officiellement finalement exactement encore toujours descendu baisse perdu perdre grand
     grande pays ville region nom appele mettre mis tenir tenu devenir devenu passer
@@ -162,6 +162,22 @@ class AliasMap:
                 out.append((toks[i], (toks[i],)))
                 i += 1
         return out
+
+
+def longest_phrases(words: Sequence[str], known: Container[str],
+                    longest: int) -> Iterator[tuple[int, int, str]]:
+    """(start, size, phrase) of the known phrases in `words`, left to right, the longest first
+    at each place and never overlapping: "gao camp" is read whole before "gao"."""
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + size])
+            if phrase in known:
+                yield i, size, phrase
+                i += size
+                break
+        else:
+            i += 1
 
 
 _WORD = re.compile(r"\w+")

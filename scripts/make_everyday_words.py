@@ -6,26 +6,22 @@ says the question is about something else. This list tells them apart. It is der
 wordfreq project's frequency data (https://github.com/rspeer/wordfreq, data under CC BY-SA 4.0)
 and is not needed at run time beyond the text file it writes.
 
-Run once, in a scratch environment:
-    pip install wordfreq babel && python scripts/make_everyday_words.py
+Run once, from the repository, in a scratch environment:
+    pip install -e . wordfreq && python scripts/make_everyday_words.py
 """
 
 from __future__ import annotations
 
 import sys
-import unicodedata
 from pathlib import Path
 
 from babel import Locale
 from wordfreq import top_n_list, zipf_frequency
 
+from bot.text import fold
+
 MIN_ZIPF = 3.3  # about once per 500,000 words: "disband" (2.9) is not everyday, "threw" is
 OUT = Path(__file__).resolve().parent.parent / "bot" / "data" / "everyday_words.txt"
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def names() -> set[str]:

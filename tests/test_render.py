@@ -134,3 +134,12 @@ def test_choices_are_numbered_with_their_dates():
     html_text = render_html(answer)
     assert "1. Attack on &lt;Kidal&gt; (12 February 2016)" in html_text
     assert_telegram_safe(html_text)
+
+
+def test_a_long_french_item_is_cut_in_french():
+    item = Item("English title", "anglais " * 1000, (CITE,), when="2023-05-01",
+                title_fr="Titre français", context_fr="français " * 1000)
+    text = render_html(Answer("fact", "q", 0.9, None, (item,)), lang="fr")
+    assert_telegram_safe(text)
+    assert "Titre français" in text and "français français" in text
+    assert "English" not in text and "anglais" not in text

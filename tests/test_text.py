@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import AliasMap, fold, name_like_words, stem, terms
+from bot.text import AliasMap, fold, longest_phrases, name_like_words, stem, terms
 
 
 def test_fold_removes_case_accents_punctuation_and_invisible_characters():
@@ -47,3 +47,11 @@ def test_folding_never_crashes_and_yields_plain_ascii_words(text):
     assert folded == folded.strip()
     assert all((ch.isalnum() and ch.isascii()) or ch == " " for ch in folded)
     terms(text, AliasMap())
+
+
+def test_longest_phrases_read_the_longest_name_first_and_never_overlap():
+    known = {"gao", "gao camp", "camp", "kidal"}
+    words = "the gao camp and kidal camp".split()
+    assert list(longest_phrases(words, known, 4)) == [
+        (1, 2, "gao camp"), (4, 1, "kidal"), (5, 1, "camp")]
+    assert next(longest_phrases(words, known, 1)) == (1, 1, "gao")
