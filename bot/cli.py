@@ -10,22 +10,23 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.coverage import coverage, report
-from bot.engine import Engine, open_engine
+from bot.engine import Engine, open_resilient
 from bot.i18n import LANGS
 from bot.ingest import ingest, mark_duplicates, page_files, write_drafts
 from bot.knowledge import KnowledgeError, check_knowledge
 from bot.models import Topic
 from bot.progress import Progress
 from bot.render import render_html, render_plain
-from bot.store import build_index, knowledge_fingerprint
+from bot.store import ForeignFileError, build_index, knowledge_fingerprint
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 HISTORY_FILE = Path.home() / ".minusma_bot_history"
@@ -70,6 +71,18 @@ def _print_problems(problems: Sequence[object]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except ForeignFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:
+        # The reader left (`ask ... | head`): nothing more to say, and no traceback about it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config()
@@ -115,10 +128,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                        knowledge_dir)
 
     try:
-        engine = open_engine(knowledge_dir, db_path)
+        opened = open_resilient(knowledge_dir, db_path)
     except KnowledgeError as exc:
         _print_problems(exc.problems)
         return EXIT_PROBLEMS
+    engine = opened.engine
+    if opened.state != "current":
+        # Answers still come, from the index the knowledge last built; the curator is told.
+        _print_problems(opened.problems)
+        which = "last good copy of the index" if opened.state == "last-good" else "index"
+        print(f"warning: answering from the {which} built at {opened.built_at}",
+              file=sys.stderr)
     try:
         if command == "ask":
             return _ask(engine, " ".join(args.question), args)
@@ -165,14 +185,19 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     # Imported here so that the console commands never load python-telegram-bot.
-    from bot.telegram_app import run
+    from bot.telegram.app import run
 
     try:
-        run(replace(config, knowledge_dir=knowledge_dir, db_path=db_path))
+        return run(config.model_copy(update={"knowledge_dir": knowledge_dir,
+                                             "db_path": db_path}))
     except KnowledgeError as exc:
         _print_problems(exc.problems)
+        print("error: the knowledge files have problems and there is no index to start on",
+              file=sys.stderr)
         return EXIT_PROBLEMS
-    return EXIT_OK
+    except ForeignFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def _ask(engine: Engine, question: str, args: argparse.Namespace) -> int:

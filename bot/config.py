@@ -1,16 +1,69 @@
-"""Settings, declared once with their defaults and help, read from the environment or `.env`."""
+"""Settings, declared once with their defaults and help, read from the environment or `.env`.
+
+The token is a `SecretStr`: printing the settings, or a traceback that holds them, shows
+`**********`, never the token.
+"""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
-from dotenv import dotenv_values
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message is one line meant for the user."""
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=None, env_ignore_empty=True, extra="ignore", frozen=True,
+        populate_by_name=True,
+    )
+
+    knowledge_dir: Path = Field(
+        Path("knowledge"), validation_alias="KNOWLEDGE_DIR",
+        description="Folder holding the curated knowledge files (*.toml).")
+    db_path: Path = Field(
+        Path("data/index.sqlite"), validation_alias="BOT_DB_PATH",
+        description="Where the SQLite search index is built.")
+    telegram_token: SecretStr | None = Field(
+        None, validation_alias="TELEGRAM_BOT_TOKEN",
+        description="Bot token from @BotFather; only `run` needs it.")
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL",
+        description="Bot API base URL, for a self-hosted Bot API server.")
+    # NoDecode: a comma-separated list, not JSON.
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), validation_alias="BOT_ADMIN_IDS",
+        description="Comma-separated Telegram user ids allowed to /reload.")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        ids = set()
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"must be comma-separated numeric user ids, got {part!r}")
+            ids.add(int(part))
+        return frozenset(ids)
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            # The value may hold credentials, so only its scheme is repeated.
+            raise ValueError(f"must start with http:// or https://, got {url.split(':')[0]!r}:")
+        return url
+
+    def token(self) -> str:
+        """The token itself, for the one place that hands it to Telegram."""
+        return self.telegram_token.get_secret_value() if self.telegram_token else ""
 
 
 @dataclass(frozen=True)
@@ -20,70 +73,25 @@ class Setting:
     help: str
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("KNOWLEDGE_DIR", "knowledge", "Folder holding the curated knowledge files (*.toml)."),
-    Setting("BOT_DB_PATH", "data/index.sqlite", "Where the SQLite search index is built."),
-    Setting("TELEGRAM_BOT_TOKEN", None, "Bot token from @BotFather; only `run` needs it."),
-    Setting(
-        "TELEGRAM_API_BASE_URL",
-        "https://api.telegram.org/bot",
-        "Bot API base URL, for a self-hosted Bot API server.",
-    ),
-    Setting("BOT_ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to /reload."),
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(str(field.validation_alias),
+            None if field.default is None else str(
+                ",".join(field.default) if isinstance(field.default, frozenset)
+                else field.default),
+            field.description or "")
+    for field in Config.model_fields.values()
 )
-SETTING_NAMES = frozenset(s.name for s in SETTINGS)
-
-
-@dataclass(frozen=True)
-class Config:
-    knowledge_dir: Path
-    db_path: Path
-    telegram_token: str | None
-    telegram_base_url: str
-    admin_ids: frozenset[int]
-
-
-def _raw_values(env_file: Path | None) -> dict[str, str]:
-    # The real environment wins over .env so that CI and deployments can override a local file.
-    values: dict[str, str] = {}
-    if env_file is not None and env_file.is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update({k: v for k, v in os.environ.items() if k in SETTING_NAMES})
-    return values
-
-
-def _parse_admin_ids(raw: str) -> frozenset[int]:
-    ids: set[int] = set()
-    for part in raw.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            ids.add(int(part))
-        except ValueError:
-            raise ConfigError(
-                f"BOT_ADMIN_IDS must be comma-separated numeric user ids, got {part!r}"
-            ) from None
-    return frozenset(ids)
 
 
 def load_config(env_file: Path | None = Path(".env")) -> Config:
-    raw = _raw_values(env_file)
-
-    def get(name: str) -> str:
-        setting = next(s for s in SETTINGS if s.name == name)
-        value = raw.get(name, "").strip()
-        return value or (setting.default or "")
-
-    base_url = get("TELEGRAM_API_BASE_URL")
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"TELEGRAM_API_BASE_URL must start with http:// or https://, got {base_url!r}"
-        )
-    return Config(
-        knowledge_dir=Path(get("KNOWLEDGE_DIR")),
-        db_path=Path(get("BOT_DB_PATH")),
-        telegram_token=get("TELEGRAM_BOT_TOKEN") or None,
-        telegram_base_url=base_url,
-        admin_ids=_parse_admin_ids(get("BOT_ADMIN_IDS")),
-    )
+    """The settings; the real environment wins over `.env`, so CI and deployments can override
+    a local file."""
+    try:
+        return Config(_env_file=env_file if env_file is not None and env_file.is_file()
+                      else None)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = next((str(part) for part in error["loc"]), "settings")
+        message = error["msg"].removeprefix("Value error, ")
+        # Never error["input"]: a malformed value may be the token.
+        raise ConfigError(f"{name} {message}") from None

@@ -11,12 +11,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from bot import compose, derive
 from bot.compose import CONFIDENT, SUGGEST_FLOOR
 from bot.dates import DateSpan
 from bot.i18n import number
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, Phrase, Topic
 from bot.query import (
     ROLE_WORDS,
@@ -34,6 +35,8 @@ from bot.store import (
     build_index,
     knowledge_fingerprint,
     read_meta,
+    restore_last_good,
+    verify_index,
 )
 from bot.text import SCOPE_WORDS, THANKS, WEAK_WORDS, fold
 
@@ -371,17 +374,65 @@ class Engine:
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """An engine, and how it was opened: on an index matching the knowledge ("current"), or,
+    the knowledge being broken, on the index it had ("stale") or its last good copy
+    ("last-good"); `problems` are then the knowledge's problems."""
+
+    engine: Engine
+    state: Literal["current", "stale", "last-good"] = "current"
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def built_at(self) -> str:
+        return self.engine.info.built_at
+
+
 def open_engine(knowledge_dir: Path, db_path: Path, *, rebuild: bool = False) -> Engine:
-    """An engine over an index that matches the knowledge files, building one if needed.
+    """An engine over an index that matches the knowledge files, building one if needed (also
+    when the index is missing or fails its check).
 
     Raises KnowledgeError (with every problem) when the files do not validate.
     """
     fingerprint = knowledge_fingerprint(knowledge_dir) if knowledge_dir.is_dir() else ""
     meta = read_meta(db_path)
-    if rebuild or meta.get("fingerprint") != fingerprint or not fingerprint:
+    if (rebuild or meta.get("fingerprint") != fingerprint or not fingerprint
+            or verify_index(db_path) is not None):
         kb = load_knowledge(knowledge_dir)
         build_index(kb, db_path, fingerprint)
     return Engine(db_path)
+
+
+def open_resilient(knowledge_dir: Path, db_path: Path) -> Opened:
+    """Like `open_engine`, but a bot keeps serving when it can: with broken knowledge files it
+    starts on the index it has, or on the last good copy, and says so.
+
+    Raises KnowledgeError only when the knowledge is broken and no usable index exists.
+    """
+    try:
+        return Opened(open_engine(knowledge_dir, db_path))
+    except KnowledgeError as exc:
+        problems = tuple(exc.problems)
+        if verify_index(db_path) is None:
+            return Opened(Engine(db_path), "stale", problems)
+        if restore_last_good(db_path):
+            return Opened(Engine(db_path), "last-good", problems)
+        raise
+
+
+def heal(knowledge_dir: Path, db_path: Path) -> tuple[Engine, str]:
+    """A fresh engine after the index was found damaged: rebuilt from the knowledge, else
+    restored from the last good copy. Returns the engine and how ("rebuilt", "last-good");
+    raises the knowledge's problems when neither way works."""
+    try:
+        kb = load_knowledge(knowledge_dir)
+    except KnowledgeError:
+        if restore_last_good(db_path):
+            return Engine(db_path), "last-good"
+        raise
+    build_index(kb, db_path, knowledge_fingerprint(knowledge_dir))
+    return Engine(db_path), "rebuilt"
 
 
 def rebuild(knowledge_dir: Path, db_path: Path) -> tuple[KnowledgeBase, Engine]:

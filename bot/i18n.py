@@ -178,6 +178,108 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     },
     "more": {"en": "… and {count} more.", "fr": "… et {count} de plus."},
     "confidence": {"en": "(confidence {value})", "fr": "(confiance {value})"},
+    # The chat interface
+    "help": {
+        "en": "<b>I answer questions about MINUSMA</b>, the UN peacekeeping mission in Mali "
+              "(2013 to 31 December 2023), and cite my sources.\n\n"
+              "Ask in your own words, in English or French, for example:\n"
+              "• When did MINUSMA leave Kidal?\n"
+              "• Which closed first, Ansongo or Sévaré?\n"
+              "• What happened in December 2023?\n\n"
+              "In a group, write /ask followed by your question, mention me, or reply to one "
+              "of my messages. In any chat, type my username and a few words to share an "
+              "answer.\n\n/timeline shows the withdrawal step by step; /sources lists what "
+              "I know from.",
+        "fr": "<b>Je réponds aux questions sur la MINUSMA</b>, la mission de maintien de la "
+              "paix de l'ONU au Mali (2013 au 31 décembre 2023), en citant mes sources.\n\n"
+              "Posez votre question avec vos mots, en français ou en anglais, par exemple :\n"
+              "• Quand la MINUSMA a-t-elle quitté Kidal ?\n"
+              "• Combien de Casques bleus sont morts au Mali ?\n"
+              "• Que s'est-il passé en décembre 2023 ?\n\n"
+              "Dans un groupe, écrivez /ask suivi de votre question, mentionnez-moi ou "
+              "répondez à l'un de mes messages. Dans n'importe quelle discussion, tapez mon "
+              "nom d'utilisateur et quelques mots pour partager une réponse.\n\n"
+              "/timeline montre le retrait étape par étape ; /sources liste mes sources.",
+    },
+    "ask-usage": {
+        "en": "Write your question after /ask, for example: /ask When did MINUSMA leave Kidal?",
+        "fr": "Écrivez votre question après /ask, par exemple : "
+              "/ask Quand la MINUSMA a-t-elle quitté Kidal ?",
+    },
+    "too-fast": {
+        "en": "You are sending questions faster than I can answer, so I skipped some. "
+              "Ask again in a moment.",
+        "fr": "Vous envoyez des questions plus vite que je ne peux répondre : j'en ai "
+              "laissé de côté. Reposez-les dans un instant.",
+    },
+    "topic-gone": {
+        "en": "That topic is no longer in my knowledge.",
+        "fr": "Ce sujet ne fait plus partie de mes connaissances.",
+    },
+    "inline-no-match": {
+        "en": "No match: ask me in a private chat",
+        "fr": "Aucun résultat : demandez-moi en privé",
+    },
+    "sources-count": {"en": "{count} sources", "fr": "{count} sources"},
+    # Curators
+    "reload-denied": {
+        "en": "Sorry, only the bot's curators can reload its knowledge.",
+        "fr": "Désolé, seuls les curateurs du bot peuvent recharger ses connaissances.",
+    },
+    "reload-started": {"en": "Reloading the knowledge…", "fr": "Rechargement des connaissances…"},
+    "reloaded": {
+        "en": "<b>Reloaded</b> in {ms} ms: {sources} sources, {events} events, "
+              "{faq} FAQ entries.",
+        "fr": "<b>Rechargé</b> en {ms} ms : {sources} sources, {events} événements, "
+              "{faq} entrées de FAQ.",
+    },
+    "reload-failed": {
+        "en": "<b>Reload failed: {count} problem(s).</b> I am still serving the previous "
+              "knowledge.",
+        "fr": "<b>Échec du rechargement : {count} problème(s).</b> Je continue de servir les "
+              "connaissances précédentes.",
+    },
+    "problems-more": {
+        "en": "… and {count} more problem(s); run <code>python -m bot check</code>.",
+        "fr": "… et {count} autre(s) problème(s) ; lancez <code>python -m bot check</code>.",
+    },
+    "started-stale": {
+        "en": "I started on the index built at {built}: the knowledge files have {count} "
+              "problem(s). Fix them and /reload.",
+        "fr": "J'ai démarré sur l'index construit le {built} : les fichiers de connaissances "
+              "ont {count} problème(s). Corrigez-les puis /reload.",
+    },
+    "started-last-good": {
+        "en": "I started on the last good copy of the index (built at {built}): the index "
+              "was damaged and the knowledge files have {count} problem(s). Fix them and "
+              "/reload.",
+        "fr": "J'ai démarré sur la dernière copie saine de l'index (construite le {built}) : "
+              "l'index était endommagé et les fichiers de connaissances ont {count} "
+              "problème(s). Corrigez-les puis /reload.",
+    },
+    "healed-rebuilt": {
+        "en": "The index was damaged ({reason}); I rebuilt it from the knowledge files and "
+              "am answering again.",
+        "fr": "L'index était endommagé ({reason}) ; je l'ai reconstruit à partir des fichiers "
+              "de connaissances et je réponds de nouveau.",
+    },
+    "healed-last-good": {
+        "en": "The index was damaged ({reason}); the knowledge files have problems, so I "
+              "restored the last good copy and am answering again. Fix them and /reload.",
+        "fr": "L'index était endommagé ({reason}) ; les fichiers de connaissances ont des "
+              "problèmes, j'ai donc restauré la dernière copie saine et je réponds de "
+              "nouveau. Corrigez-les puis /reload.",
+    },
+    "heal-failed": {
+        "en": "The index is damaged ({reason}) and could not be rebuilt ({error}). Fix the "
+              "knowledge files and /reload.",
+        "fr": "L'index est endommagé ({reason}) et n'a pas pu être reconstruit ({error}). "
+              "Corrigez les fichiers de connaissances puis /reload.",
+    },
+    "failed": {
+        "en": "Sorry, something went wrong while answering. Please try again.",
+        "fr": "Désolé, un problème est survenu pendant la réponse. Veuillez réessayer.",
+    },
 }
 
 ROLE_NAMES: dict[str, dict[Lang, str]] = {

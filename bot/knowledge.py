@@ -6,7 +6,10 @@ A knowledge file is TOML holding arrays of tables named `source`, `event`, `faq`
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,9 +29,18 @@ ENTRY_TYPES: dict[str, type[Any]] = {
 }
 _ADAPTERS = {kind: TypeAdapter(model) for kind, model in ENTRY_TYPES.items()}
 DRAFT_DIRS = frozenset({"inbox"})
+# Bounds on what a knowledge folder may hold, so that a mistake (or a hostile file) can neither
+# hang a reload nor exhaust memory. The largest real file is about 0.5 MB and entries nest
+# three deep (an event, its versions, their sources).
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILES = 2000
+MAX_NESTING = 8
+READ_SECONDS = 60.0
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_.]+)\s*\]\]")
-_KEY = re.compile(r"^\s*([A-Za-z_]+)\s*=")
+_TABLE = re.compile(r"^\s*\[\s*([A-Za-z_.]+)\s*\]")
+_KEY = re.compile(r"^\s*[\"']?([A-Za-z_][A-Za-z0-9_-]*)[\"']?\s*=")
+_MULTILINE = re.compile(r'"""|\'\'\'')
 
 
 @dataclass(frozen=True, order=True)
@@ -87,6 +99,35 @@ class _Located:
         return self.key_lines.get(key, self.line)
 
 
+class UnreadableFile(OSError):
+    """A knowledge path that is not a plain file of bounded size."""
+
+
+def read_bounded(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes, at most `limit` of them.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO or device named
+    *.toml is refused at once instead of hanging the reader (and a file swapped for one after
+    a check cannot slip through).
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile("not a regular file (a FIFO, socket or device?)")
+        if info.st_size > limit:
+            raise UnreadableFile(f"too large ({info.st_size:,} bytes; the limit is {limit:,})")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise UnreadableFile(f"too large (over {limit:,} bytes)")
+    return data
+
+
 def knowledge_files(directory: Path) -> list[Path]:
     """The files that make up the live knowledge, in a stable order."""
     files = []
@@ -114,7 +155,13 @@ def _entry_lines(text: str) -> dict[str, list[_Block]]:
     found: dict[str, list[_Block]] = {}
     block: _Block | None = None
     keys: dict[str, int] | None = None
+    in_string = False  # inside a multi-line string, where "key =" is text, not a key
     for number, line in enumerate(text.splitlines(), start=1):
+        was_in_string = in_string
+        if len(_MULTILINE.findall(line)) % 2:
+            in_string = not in_string
+        if was_in_string:
+            continue
         header = _HEADER.match(line)
         if header:
             name = header.group(1)
@@ -138,15 +185,50 @@ def _entry_lines(text: str) -> dict[str, list[_Block]]:
     return found
 
 
+def _section_line(text: str, name: str) -> int:
+    """Where a top-level name is first written: `[name]`, `[[name]]` or `name = ...`."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for pattern in (_HEADER, _TABLE, _KEY):
+            found = pattern.match(line)
+            if found and found.group(1).partition(".")[0] == name:
+                return number
+    return 1
+
+
+def _deepest_line(text: str) -> int:
+    """The line where brackets first open deeper than the nesting limit."""
+    level = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            level += (char in "[{") - (char in "]}")
+            if level > MAX_NESTING:
+                return number
+    return 1
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest in a value, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _read_file(path: Path, shown: str) -> tuple[list[_Located], list[Problem]]:
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return [], [Problem(shown, line, "not valid UTF-8 text")]
+    except UnreadableFile as exc:
+        return [], [Problem(shown, 0, f"skipped: {exc}")]
     except OSError as exc:
-        return [], [Problem(shown, 1, f"cannot be read: {exc.strerror}")]
+        return [], [Problem(shown, 0, f"cannot be read: {exc.strerror or exc}")]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -154,6 +236,9 @@ def _read_file(path: Path, shown: str) -> tuple[list[_Located], list[Problem]]:
         pos = _TOML_POSITION.search(message)
         line = int(pos.group(1)) if pos else 1
         return [], [Problem(shown, line, "TOML syntax: " + _TOML_POSITION.sub("", message).strip())]
+    except RecursionError:
+        return [], [Problem(shown, _deepest_line(text),
+                            f"values nested too deeply (the limit is {MAX_NESTING})")]
 
     lines = _entry_lines(text)
     located: list[_Located] = []
@@ -161,12 +246,14 @@ def _read_file(path: Path, shown: str) -> tuple[list[_Located], list[Problem]]:
     for kind, entries in data.items():
         if kind not in ENTRY_TYPES:
             problems.append(
-                Problem(shown, 1, f"unknown section {kind!r} (expected one of: "
+                Problem(shown, _section_line(text, kind),
+                        f"unknown section {kind!r} (expected one of: "
                         + ", ".join(f"[[{k}]]" for k in ENTRY_TYPES) + ")")
             )
             continue
         if not isinstance(entries, list):
-            problems.append(Problem(shown, 1, f"{kind!r} must be written as [[{kind}]] tables"))
+            problems.append(Problem(shown, _section_line(text, kind),
+                                    f"{kind!r} must be written as [[{kind}]] tables"))
             continue
         blocks = lines.get(kind, [])
         for n, entry in enumerate(entries):
@@ -195,6 +282,9 @@ def _describe(error: dict[str, Any]) -> tuple[str, int | None, str]:
 def _validate(item: _Located) -> tuple[Any | None, list[Problem]]:
     if not isinstance(item.value, dict):
         return None, [Problem(item.path, item.line, f"[[{item.kind}]] must be a table")]
+    if _depth(item.value) > MAX_NESTING:
+        return None, [Problem(item.path, item.line, f"[[{item.kind}]]: values nested more than "
+                              f"{MAX_NESTING} deep")]
     try:
         return _ADAPTERS[item.kind].validate_python(item.value), []
     except ValidationError as exc:
@@ -309,9 +399,17 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     files = knowledge_files(directory)
     if not files:
         return None, [Problem(str(directory), 0, "no knowledge files (*.toml) found")]
+    if len(files) > MAX_FILES:
+        return None, [Problem(str(directory), 0, f"{len(files)} knowledge files; the limit is "
+                              f"{MAX_FILES}")]
     problems: list[Problem] = []
     valid: list[tuple[_Located, Any]] = []
+    deadline = time.monotonic() + READ_SECONDS
     for path in files:
+        if time.monotonic() > deadline:
+            problems.append(Problem(str(path), 0, f"not read: reading the knowledge took over "
+                                    f"{READ_SECONDS:.0f} s (a slow disk?)"))
+            continue
         located, file_problems = _read_file(path, str(path))
         problems.extend(file_problems)
         for item in located:

@@ -59,6 +59,10 @@ INCIDENTAL_DF = 3  # entries using an everyday word, at most, for it to count as
 # terms ("Security Council", "convoy") only add to a match: too many entries involve them.
 HARD_ENTITY_KINDS = frozenset({"place", "person", "country", "resolution", "mission"})
 RESOLUTION_NUMBERS = range(1000, 3000)  # Security Council resolutions on Mali: 2071 to 2690
+# "in 2099", "en 2099", "since 2099": a number read as a year, never as a resolution.
+_YEAR_CONTEXT = re.compile(
+    r"\b(?:in|en|of|since|depuis|after|apres|before|avant|until|year|annee|by|from|to|au|"
+    r"jusqu en|d ici)\s+\x00\d{4}\b")
 
 # What makes a question compare two things ("which closed first, A or B?", "did A close before
 # B?"); "first" or "last" alone does not ("when did the last convoy from Kidal reach Gao?").
@@ -505,9 +509,13 @@ class Lexicon:
         known_resolutions = {e.phrase for e in entities if e.kind == "resolution"}
         for number in numbers:
             phrase = f"resolution {number}"
-            if number in RESOLUTION_NUMBERS and phrase not in known_resolutions:
+            if (number in RESOLUTION_NUMBERS and phrase not in known_resolutions
+                    and not _YEAR_CONTEXT.search(f" {fold(question)} ".replace(
+                        str(number), f"\0{number}"))):
                 count = self.entities.get(phrase, ("resolution", 0))[1]
-                entities.append(Entity(phrase, "resolution", f"resolution {number}", count))
+                # Named as the user wrote it: a bare number is not "resolution N" to them.
+                typed = phrase if "resol" in fold(question) else str(number)
+                entities.append(Entity(phrase, "resolution", typed, count))
         query_terms: list[Term] = []
         order = (any(t in ORDER_WORDS for t in raw_tokens)
                  and comparison_halves(question) is not None)

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -30,7 +31,7 @@ import sqlite_utils
 from pydantic import TypeAdapter
 
 from bot.dates import find_dates
-from bot.knowledge import KnowledgeBase, knowledge_files
+from bot.knowledge import KnowledgeBase, knowledge_files, read_bounded
 from bot.models import Event, FaqEntry, Source
 from bot.progress import Progress
 from bot.text import SCOPE_WORDS, AliasMap, longest_phrases, terms
@@ -144,7 +145,10 @@ def knowledge_fingerprint(directory: Path) -> str:
     for path in knowledge_files(directory):
         digest.update(str(path.relative_to(directory)).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        try:
+            digest.update(read_bounded(path))
+        except OSError as exc:  # loading reports it, with the file's name
+            digest.update(f"unreadable: {exc}".encode())
         digest.update(b"\0")
     return digest.hexdigest()
 
@@ -450,19 +454,117 @@ def guard_target(db_path: Path) -> None:
             "(choose another BOT_DB_PATH / --db, or remove the file yourself)")
 
 
+def last_good_path(db_path: Path) -> Path:
+    """Where a copy of the last index that built and verified is kept, to heal from."""
+    return db_path.with_name(db_path.name + ".last-good")
+
+
+def _temp_prefix(db_path: Path) -> str:
+    return f".{db_path.name}."
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True
+
+
+STALE_TEMP_SECONDS = 3600  # an unnamed leftover older than this belongs to no running build
+
+
+def remove_leftovers(db_path: Path) -> list[Path]:
+    """Delete temporary files of builds that were killed before they could clean up.
+
+    A temporary file is named after the build's process id; one whose process is gone (or, for
+    names without an id, one untouched for an hour) cannot be finished by anybody.
+    """
+    removed: list[Path] = []
+    folder = db_path.parent
+    if not folder.is_dir():
+        return removed
+    prefix = _temp_prefix(db_path)
+    for path in folder.iterdir():
+        if not (path.name.startswith(prefix) and path.name.endswith(".tmp")):
+            continue
+        owner = path.name[len(prefix):].split(".")[0]
+        try:
+            if owner.isdigit():
+                stale = int(owner) != os.getpid() and not _pid_alive(int(owner))
+            else:
+                stale = time.time() - path.stat().st_mtime > STALE_TEMP_SECONDS
+            if stale and path.is_file():
+                path.unlink()
+                removed.append(path)
+        except OSError:  # gone already, or not ours to remove
+            continue
+    return removed
+
+
+def _temp_beside(db_path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f"{_temp_prefix(db_path)}{os.getpid()}.", suffix=".tmp",
+                                dir=db_path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def verify_index(db_path: Path) -> str | None:
+    """What is wrong with the index at `db_path`, or None when it is whole and ours."""
+    if not db_path.is_file():
+        return "no index file"
+    if not is_our_index(db_path):
+        return "not this bot's index (marker missing or file damaged)"
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            checked = [row[0] for row in conn.execute("PRAGMA quick_check")]
+            if checked != ["ok"]:
+                return "damaged: " + "; ".join(checked[:3])
+            keys = {row[0] for row in conn.execute("select key from meta")}
+            if not {"schema", "fingerprint", "counts"} <= keys:
+                return "incomplete: its metadata is missing"
+            conn.execute("select count(*) from docs_fts").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"damaged: {exc}"
+    return None
+
+
+def restore_last_good(db_path: Path) -> bool:
+    """Put the last good copy back in place of a damaged index; False when there is none."""
+    copy = last_good_path(db_path)
+    if verify_index(copy) is not None:
+        return False
+    guard_target(db_path)
+    tmp = _temp_beside(db_path)
+    try:
+        shutil.copyfile(copy, tmp)
+        os.replace(tmp, db_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return True
+
+
 def build_index(kb: KnowledgeBase, db_path: Path, fingerprint: str = "",
                 progress: Progress | None = None) -> BuildStats:
     """Write a complete index beside `db_path`, then swap it in with one atomic rename.
 
     Readers holding the old file open keep reading it until they reopen, so a reload never
-    serves a half-built index.
+    serves a half-built index. The new index is verified before it replaces anything, and a
+    copy of it is kept to heal from if the live file is damaged later.
     """
     started = time.perf_counter()
     guard_target(db_path)
+    guard_target(last_good_path(db_path))
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    remove_leftovers(db_path)
+    tmp = _temp_beside(db_path)
+    spare = None
     try:
         conn = sqlite_utils.Database(tmp, recreate=True)
         try:
@@ -478,9 +580,17 @@ def build_index(kb: KnowledgeBase, db_path: Path, fingerprint: str = "",
             conn.execute("ANALYZE")
         finally:
             conn.close()
+        problem = verify_index(tmp)
+        if problem is not None:
+            raise sqlite3.DatabaseError(f"the new index failed its check: {problem}")
+        spare = _temp_beside(db_path)
+        shutil.copyfile(tmp, spare)
         os.replace(tmp, db_path)
+        os.replace(spare, last_good_path(db_path))
     except BaseException:
         tmp.unlink(missing_ok=True)
+        if spare is not None:
+            spare.unlink(missing_ok=True)
         raise
     return BuildStats(db_path, counts, time.perf_counter() - started)
 

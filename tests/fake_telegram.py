@@ -138,6 +138,7 @@ class FakeTelegram:
     calls: list[str] = field(default_factory=list)
     confirmed: int = 0  # every update id up to this one has been confirmed by an offset
     pushed_at: dict[int, float] = field(default_factory=dict)
+    delivered_at: dict[int, float] = field(default_factory=dict)  # first served by getUpdates
     base_url: str = ""  # set by start(): what the bot uses as TELEGRAM_API_BASE_URL
 
     def __post_init__(self) -> None:
@@ -148,6 +149,8 @@ class FakeTelegram:
         self._message_ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
         self._closing = False
+        self._waking = False
+        self.revoked = False  # every call answers 401, as when the token is revoked
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -182,6 +185,19 @@ class FakeTelegram:
             self._server.server_close()
 
     # --- what tests do ------------------------------------------------------------------------
+
+    def wake_polls(self) -> None:
+        """End every waiting long poll now, so that a bot stops without waiting out its
+        poll timeout."""
+        with self._lock:
+            self._waking = True
+            self._lock.notify_all()
+
+    def revoke(self) -> None:
+        """From now on every call gets 401 Unauthorized."""
+        with self._lock:
+            self.revoked = True
+            self._lock.notify_all()
 
     def fail_next(self, method: str, status: int, times: int = 1,
                   retry_after: int | None = None) -> None:
@@ -277,6 +293,10 @@ class FakeTelegram:
                                        "description": "Not Found"})
             return
         method = request.path[len(prefix):]
+        if self.revoked:
+            self._reply(request, 401, {"ok": False, "error_code": 401,
+                                       "description": "Unauthorized"})
+            return
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length).decode() if length else ""
         params = self._params(request.headers.get("Content-Type", ""), body)
@@ -350,12 +370,18 @@ class FakeTelegram:
             if offset:
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 self.confirmed = max(self.confirmed, offset - 1)
-            while not self.updates and not self._closing:
+            self._waking = False
+            while not self.updates and not self._closing and not self._waking \
+                    and not self.revoked:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._lock.wait(remaining)
-            return list(self.updates[:limit])
+            served = list(self.updates[:limit])
+            now = time.perf_counter()
+            for update in served:
+                self.delivered_at.setdefault(update["update_id"], now)
+            return served
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = params.get("text")

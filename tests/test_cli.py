@@ -103,3 +103,15 @@ def test_bare_command_is_the_console_chat_without_a_token(tmp_path):
     done = subprocess.run([sys.executable, "-m", "bot"], input="/quit\n", capture_output=True,
                           text=True, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("MINUSMA facts bot:")
+
+
+@pytest.mark.parametrize("command", ["build", "ask"])
+def test_a_foreign_file_at_the_index_path_is_a_one_line_error(small_knowledge, tmp_path, capsys,
+                                                             command):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a curator's notes\n")
+    argv = ["--knowledge", str(small_knowledge), "--db", str(notes), command]
+    assert main([*argv, "Testville"] if command == "ask" else argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not this bot's index" in err
+    assert notes.read_text() == "a curator's notes\n"

@@ -41,3 +41,18 @@ def test_every_setting_is_documented_in_env_example_and_readme():
     for setting in SETTINGS:
         assert setting.name in example, setting.name
         assert setting.name in readme, setting.name
+
+
+def test_the_token_is_a_secret_that_never_prints(monkeypatch, tmp_path):
+    token = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    config = load_config(tmp_path / "none.env")
+    assert config.token() == token
+    assert token not in repr(config) and token not in str(config)
+
+
+def test_a_malformed_url_error_does_not_repeat_its_credentials(monkeypatch, tmp_path):
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "ftp://user:hunter2@example.org/bot")
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path / "none.env")
+    assert "hunter2" not in str(error.value)

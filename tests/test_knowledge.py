@@ -1,6 +1,13 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from bot import knowledge as knowledge_module
 from bot.knowledge import check_knowledge, knowledge_files, load_knowledge
+from bot.store import knowledge_fingerprint
 from tests.conftest import KNOWLEDGE, SMALL_EVENTS, SMALL_FAQ, SMALL_SOURCES
 
 
@@ -231,3 +238,75 @@ def test_one_happening_told_twice_is_reported_unless_marked_distinct(write_knowl
                            '        sources = ["src-b"]\n        distinct_from = ["first-account"]')
     root = write_knowledge({"sources.toml": SMALL_SOURCES, "e.toml": marked})
     assert _messages(root) == []
+
+
+# --- bounded reading: a hostile or mistaken file never hangs or crashes a reader ------------
+
+
+def _run_check(root: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bot check` in its own process, so that a hang fails the test instead of
+    freezing the whole run."""
+    return subprocess.run([sys.executable, "-m", "bot", "--knowledge", str(root), "check"],
+                          capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX feature")
+def test_a_fifo_named_toml_is_refused_at_once(write_knowledge):
+    root = write_knowledge({"s.toml": SMALL_SOURCES})
+    os.mkfifo(root / "pipe.toml")
+    done = _run_check(root)  # before: blocked forever opening the FIFO
+    assert done.returncode == 1
+    assert "pipe.toml:0: skipped: not a regular file" in done.stderr
+    kb, problems = check_knowledge(root)
+    assert kb is None and len(problems) == 1
+    assert knowledge_fingerprint(root)  # the fingerprint does not block on it either
+
+
+def test_an_oversized_file_is_refused(write_knowledge, monkeypatch):
+    root = write_knowledge({"s.toml": SMALL_SOURCES})
+    monkeypatch.setattr(knowledge_module, "MAX_FILE_BYTES", 1000)
+    (root / "big.toml").write_text("# " + "x" * 2000 + "\n")
+    problems = check_knowledge(root)[1]
+    assert [(Path(p.path).name, p.message.split(" (")[0]) for p in problems] == [
+        ("big.toml", "skipped: too large")]
+
+
+def test_deep_nesting_is_a_problem_not_a_recursion_error(write_knowledge):
+    root = write_knowledge({"s.toml": SMALL_SOURCES})
+    (root / "deep.toml").write_text("ok = 1\nx = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    (root / "nested.toml").write_text(
+        '[[event]]\nid = "n"\nextra = ' + "[" * 20 + "1" + "]" * 20 + "\n")
+    problems = {Path(p.path).name: p for p in check_knowledge(root)[1]}
+    deep, nested = problems["deep.toml"], problems["nested.toml"]
+    assert deep.line == 2 and "nested too deeply" in deep.message
+    assert nested.line == 1 and "nested more than" in nested.message
+    done = _run_check(root)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+# --- line numbers point where the entry or field starts -------------------------------------
+
+
+def test_line_numbers_point_at_the_field_not_at_text_that_looks_like_one(write_knowledge):
+    events = '''
+    # a comment
+    [[event]]
+    id = "tricky"
+    date = 2023-01-01
+    title = "Tricky"
+    summary = """A summary whose second line reads like a field:
+    kind = "milestone" is written here as text.
+    """
+    kind = "no-such-kind"
+    sources = ["src-a"]
+    '''
+    root = write_knowledge({"s.toml": SMALL_SOURCES, "e.toml": events,
+                            "x.toml": "ok = 1\n\n[stray]\nkey = 2\n",
+                            "y.toml": "# header\n\nevent = 3\n"})
+    problems = {(Path(p.path).name, p.line, p.message.split(":")[0])
+                for p in check_knowledge(root)[1]}
+    assert ("e.toml", 9, "event 'tricky'") in problems  # the real `kind =` line, not line 7
+    assert any(name == "x.toml" and line == 1 for name, line, _ in problems)  # `ok = 1`
+    assert any(name == "x.toml" and line == 3 for name, line, _ in problems)  # [stray]
+    assert any(name == "y.toml" and line == 3 for name, line, _ in problems)

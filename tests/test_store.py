@@ -1,4 +1,8 @@
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,10 @@ from bot.store import (
     build_index,
     is_our_index,
     knowledge_fingerprint,
+    last_good_path,
     read_meta,
+    restore_last_good,
+    verify_index,
 )
 from tests.conftest import SMALL_SOURCES
 
@@ -45,7 +52,7 @@ def test_a_failed_build_leaves_the_previous_index_in_place(
     with pytest.raises(RuntimeError):
         build_index(kb, target, "second")
     assert read_meta(target)["fingerprint"] == "first"
-    assert [p.name for p in target.parent.iterdir()] == ["i.sqlite"]  # no temporary file left
+    assert not [p for p in target.parent.iterdir() if p.suffix == ".tmp"]  # nothing left over
 
 
 def test_a_reader_keeps_its_index_while_a_new_one_is_swapped_in(small_knowledge, tmp_path):
@@ -174,3 +181,81 @@ def test_an_index_from_before_the_marker_is_replaced(small_knowledge: Path, tmp_
     db.close()
     build_index(load_knowledge(small_knowledge), old, "new")
     assert is_our_index(old) and read_meta(old)["fingerprint"] == "new"
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_leftovers_of_killed_builds_are_removed(small_knowledge: Path, tmp_path: Path):
+    """A build killed with SIGKILL cannot clean up; the next build removes what it left, and
+    keeps the temporary file of a build still running."""
+    target = tmp_path / "i.sqlite"
+    killed = tmp_path / f".i.sqlite.{_dead_pid()}.abc123.tmp"
+    killed.write_bytes(b"half an index")
+    running = tmp_path / f".i.sqlite.{os.getppid()}.def456.tmp"
+    running.write_bytes(b"a build in progress")
+    unrelated = tmp_path / ".other.sqlite.1.x.tmp"
+    unrelated.write_bytes(b"not ours")
+    build_index(load_knowledge(small_knowledge), target, "fp")
+    assert not killed.exists()
+    assert running.exists() and unrelated.exists()
+
+
+def test_a_build_killed_midway_leaves_nothing_behind_after_the_next(small_knowledge, tmp_path):
+    target = tmp_path / "i.sqlite"
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from bot import store\n"
+        "from bot.knowledge import load_knowledge\n"
+        "def hang(*args):\n"
+        "    print('writing', flush=True); time.sleep(60)\n"
+        "store._write = hang\n"
+        f"kb = load_knowledge(Path({str(small_knowledge)!r}))\n"
+        f"store.build_index(kb, Path({str(target)!r}))\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+    assert child.stdout is not None and child.stdout.readline().strip() == "writing"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    assert [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]  # what the kill left
+    build_index(load_knowledge(small_knowledge), target, "fp")
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+
+
+def test_verify_index_finds_damage(small_knowledge: Path, tmp_path: Path):
+    target = tmp_path / "i.sqlite"
+    assert verify_index(target) == "no index file"
+    build_index(load_knowledge(small_knowledge), target, "fp")
+    assert verify_index(target) is None
+    size = target.stat().st_size
+    with target.open("r+b") as handle:  # damage in place, as a bad disk or a stray write would
+        handle.seek(size // 2)
+        handle.write(b"\xff" * 8192)
+    assert verify_index(target) is not None
+    with target.open("r+b") as handle:
+        handle.truncate(size // 3)
+    assert verify_index(target) is not None
+
+
+def test_the_last_good_copy_restores_a_damaged_index(small_knowledge: Path, tmp_path: Path):
+    target = tmp_path / "i.sqlite"
+    build_index(load_knowledge(small_knowledge), target, "fp")
+    assert verify_index(last_good_path(target)) is None
+    target.write_bytes(target.read_bytes()[:4096])
+    assert verify_index(target) is not None
+    assert restore_last_good(target)
+    assert verify_index(target) is None and read_meta(target)["fingerprint"] == "fp"
+
+
+def test_the_last_good_path_is_never_taken_from_another_file(small_knowledge, tmp_path):
+    target = tmp_path / "i.sqlite"
+    last_good_path(target).write_text("somebody's notes")
+    with pytest.raises(ForeignFileError):
+        build_index(load_knowledge(small_knowledge), target, "fp")
+    assert last_good_path(target).read_text() == "somebody's notes"

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections import Counter
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from telegram import Update
 
 from bot.config import Config
 from bot.knowledge import load_knowledge
-from bot.telegram_app import RetryingRateLimiter, build_application
+from bot.telegram.app import build_application
+from bot.telegram.limits import RetryingRateLimiter
 from tests.conftest import KNOWLEDGE
 from tests.fake_telegram import BOT_USERNAME, TOKEN, parse_html
+from tests.harness import running_bot
 
 COUNTS = load_knowledge(KNOWLEDGE).counts()
 
@@ -28,34 +29,10 @@ def knowledge(tmp_path: Path) -> Path:
     return Path(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge"))
 
 
-def fast_limiter() -> RetryingRateLimiter:
-    # Telegram's limits would make a 500-message test take 17 s; retries stay on, with short
-    # pauses. Production uses the defaults (see test_production_limiter_keeps_telegram_limits).
-    return RetryingRateLimiter(overall_max_rate=2000, group_max_rate=2000, max_retries=5,
-                               backoff=0.05)
-
-
-@asynccontextmanager
-async def running_bot(fake, knowledge, tmp_path):
-    config = Config(knowledge, tmp_path / "index.sqlite", TOKEN, fake.base_url,
-                    frozenset({ADMIN}))
-    app = build_application(config, rate_limiter=fast_limiter())
-    await app.initialize()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1,
-                                    allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-
 @pytest.fixture
 async def bot(fake, knowledge, tmp_path):
-    async with running_bot(fake, knowledge, tmp_path) as app:
+    async with running_bot(fake, knowledge, tmp_path / "index.sqlite",
+                           admins=frozenset({ADMIN})) as app:
         yield app
     assert fake.rejected == []  # nothing the bot sent was refused by "Telegram"
 
@@ -86,7 +63,7 @@ async def test_ask_command_and_empty_ask(fake, bot):
     fake.message("/ask quand le camp d'Ansongo a-t-il fermé ?", chat_id=9)
     fake.message("/ask", chat_id=10)
     await fake.wait_for(lambda: fake.to_chat(9) and fake.to_chat(10))
-    assert fake.to_chat(9)[0].shown.startswith("18 November 2023")
+    assert fake.to_chat(9)[0].shown.startswith("18 novembre 2023")  # asked in French
     assert "Write your question after /ask" in fake.to_chat(10)[0].shown
 
 
@@ -299,7 +276,8 @@ async def test_burst_of_500_questions_from_100_chats(fake, bot):
 async def test_production_limiter_keeps_telegram_limits(tmp_path: Path) -> None:
     """The limiter the bot really runs with: 20 messages a minute to one group, 30 a second
     in all. Only lower bounds on the waits are asserted, so a slow machine cannot fail it."""
-    config = Config(KNOWLEDGE, tmp_path / "i.sqlite", TOKEN, "http://127.0.0.1:9/bot", frozenset())
+    config = Config(knowledge_dir=KNOWLEDGE, db_path=tmp_path / "i.sqlite", telegram_token=TOKEN,
+                    telegram_base_url="http://127.0.0.1:9/bot")
     app = build_application(config)
     limiter = app.bot.rate_limiter
     assert isinstance(limiter, RetryingRateLimiter)
@@ -321,3 +299,97 @@ async def test_production_limiter_keeps_telegram_limits(tmp_path: Path) -> None:
     assert await elapsed(list(range(1, 61))) >= 0.8
     await limiter.shutdown()
     app.bot_data["answers"].close()
+
+
+# --- failure modes: every one answers the person who asked -------------------------------------
+
+
+async def test_reload_shows_at_most_20_problems_with_relative_paths(fake, bot, knowledge):
+    broken = "".join(f'[[event]]\nid = "bad-{n}"\ndate = "2023-13-01"\n\n' for n in range(30))
+    (knowledge / "events" / "broken.toml").write_text(broken)
+    group = -200
+    fake.message("/reload", chat_id=group, user_id=ADMIN, chat_type="supergroup")
+    await fake.wait_for(lambda: fake.to_chat(group))
+    replies = fake.to_chat(group)
+    assert len(replies) == 1  # before: dozens of messages
+    shown = replies[0].shown
+    assert "Reload failed" in shown and shown.count("• ") == 20
+    assert "more problem(s)" in shown
+    assert "events/broken.toml:3: event 'bad-0': date" in shown
+    assert str(knowledge) not in shown and str(knowledge.parent) not in shown
+
+
+async def test_reload_that_cannot_write_the_index_still_replies(fake, bot, knowledge,
+                                                               monkeypatch):
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", str(knowledge.parent / "index.sqlite"))
+
+    monkeypatch.setattr("bot.engine.build_index", disk_full)
+    fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
+    await fake.wait_for(lambda: fake.to_chat(ADMIN))
+    shown = fake.to_chat(ADMIN)[0].shown
+    assert "Reload failed" in shown and "No space left on device" in shown
+    assert str(knowledge.parent) not in shown
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX feature")
+async def test_reload_with_a_fifo_and_deep_nesting_replies_at_once(fake, bot, knowledge):
+    os.mkfifo(knowledge / "pipe.toml")
+    (knowledge / "deep.toml").write_text("x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
+    await fake.wait_for(lambda: fake.to_chat(ADMIN), timeout=30)  # before: hung forever
+    shown = fake.to_chat(ADMIN)[0].shown
+    assert "pipe.toml: skipped: not a regular file" in shown
+    assert "deep.toml:1: values nested too deeply" in shown
+
+
+async def test_a_damaged_index_heals_while_serving_and_admins_are_told(fake, bot, tmp_path):
+    index = tmp_path / "index.sqlite"
+    size = index.stat().st_size
+    with index.open("r+b") as handle:  # the open index damaged in place
+        handle.truncate(size // 4)
+    fake.message("When did MINUSMA leave Kidal?", chat_id=400)
+    await fake.wait_for(lambda: fake.to_chat(400) and fake.to_chat(ADMIN), timeout=30)
+    assert fake.to_chat(400)[0].shown.startswith("31 October 2023")  # before: no answer
+    assert "rebuilt it from the knowledge files" in fake.to_chat(ADMIN)[0].shown
+    fake.message("ansongo", chat_id=401)
+    await fake.wait_for(lambda: fake.to_chat(401))
+    assert fake.to_chat(401)[0].shown.startswith("18 November 2023")
+
+
+async def test_a_damaged_index_with_broken_knowledge_comes_back_from_the_last_good_copy(
+        fake, bot, knowledge, tmp_path):
+    (knowledge / "broken.toml").write_text("[[event]]\nid = \n")
+    index = tmp_path / "index.sqlite"
+    with index.open("r+b") as handle:
+        handle.truncate(index.stat().st_size // 4)
+    fake.message("sevare", chat_id=402)
+    await fake.wait_for(lambda: fake.to_chat(402) and fake.to_chat(ADMIN), timeout=30)
+    assert fake.to_chat(402)[0].shown.startswith("8 December 2023")
+    assert "restored the last good copy" in fake.to_chat(ADMIN)[0].shown
+
+
+async def test_one_users_flood_never_makes_others_wait(fake, knowledge, tmp_path):
+    """600 questions from one user, then one from each of ten others, under Telegram's real
+    limits. Each user may have five questions in progress; the excess is dropped with one
+    notice, so once the bot has another user's question, its answer waits behind at most five
+    of the flooder's, however long the flood (before: behind all 600, about 18 s)."""
+    flooder, allowance = 9000, 5
+    limiter = RetryingRateLimiter(max_retries=5)  # Telegram's own figures
+    async with running_bot(fake, knowledge, tmp_path / "index.sqlite", limiter=limiter,
+                           per_user=allowance):
+        for _ in range(600):
+            fake.message("kidal", chat_id=flooder, user_id=flooder)
+        others = list(range(9001, 9011))
+        asked = {user: fake.message("ansongo", chat_id=user, user_id=user) for user in others}
+        await fake.wait_for(lambda: all(fake.to_chat(u) for u in others), timeout=30)
+        await fake.wait_for(lambda: fake.confirmed >= max(asked.values()), timeout=30)
+    flood_replies = fake.to_chat(flooder)
+    assert len(flood_replies) < 100  # the rest were dropped, not queued
+    assert sum("faster than I can answer" in m.shown for m in flood_replies) == 1
+    for user, update_id in asked.items():
+        reply = fake.to_chat(user)
+        assert len(reply) == 1
+        ahead = [m for m in flood_replies
+                 if fake.delivered_at[update_id] < m.at < reply[0].at]
+        assert len(ahead) <= allowance + 1, (user, len(ahead))

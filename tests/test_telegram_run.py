@@ -4,6 +4,7 @@ across a restart."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,17 +12,28 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import KNOWLEDGE
 from tests.fake_telegram import TOKEN, FakeTelegram
 
+ADMIN = 42
+SECRET = TOKEN.split(":")[1]
 
-def start_bot(fake: FakeTelegram, tmp_path: Path) -> subprocess.Popen[str]:
+
+def no_secret_in(log: str) -> bool:
+    return TOKEN not in log and SECRET not in log
+
+
+def start_bot(fake: FakeTelegram, tmp_path: Path, *, base_url: str | None = None,
+              knowledge: Path = KNOWLEDGE, token: str = TOKEN) -> subprocess.Popen[str]:
     env = {
         **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "KNOWLEDGE_DIR": str(KNOWLEDGE),
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": base_url or fake.base_url,
+        "KNOWLEDGE_DIR": str(knowledge),
         "BOT_DB_PATH": str(tmp_path / "index.sqlite"),
+        "BOT_ADMIN_IDS": str(ADMIN),
     }
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -73,3 +85,83 @@ def test_missing_token_is_a_one_line_error(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in done.stderr
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str]:
+    _, err = process.communicate(timeout=timeout)
+    return process.returncode, err
+
+
+@pytest.mark.parametrize("status", [401, 404])
+def test_a_rejected_token_is_a_clear_exit_1_that_never_shows_it(fake, tmp_path, status):
+    fake.fail_next("getMe", status)
+    code, log = finish(start_bot(fake, tmp_path))
+    assert code == 1, log
+    assert "rejected the bot token" in log
+    assert no_secret_in(log), log  # PTB's own message and traceback carry the token
+
+
+def test_a_wrong_token_gets_404_and_exits_1(fake, tmp_path):
+    wrong = "987654:another-token-that-telegram-does-not-know"
+    code, log = finish(start_bot(fake, tmp_path, token=wrong))
+    assert code == 1 and "rejected the bot token" in log
+    assert wrong not in log and wrong.split(":")[1] not in log
+
+
+def test_a_token_revoked_while_running_stops_the_bot_with_exit_1(fake, tmp_path):
+    bot = start_bot(fake, tmp_path)
+    try:
+        fake.message("kidal", chat_id=330)
+        wait_until(lambda: len(fake.sent) == 1)
+        fake.revoke()
+        code, log = finish(bot)  # before: the process stayed alive, doing nothing
+    finally:
+        bot.kill()
+    assert code == 1 and "rejected the bot token" in log
+    assert no_secret_in(log)
+
+
+def test_telegram_unreachable_for_a_few_seconds_at_start_up_is_waited_out(fake, tmp_path):
+    fake.fail_next("getMe", 502, times=3)
+    bot = start_bot(fake, tmp_path)
+    try:
+        fake.message("kidal", chat_id=340)
+        wait_until(lambda: len(fake.sent) == 1, timeout=60)
+    finally:
+        code, log = stop(bot, signal.SIGTERM)
+    assert code == 0, log
+    assert fake.calls.count("getMe") == 4
+
+
+def test_credentials_in_the_api_url_never_reach_the_log(fake, tmp_path):
+    with_password = fake.base_url.replace("http://", "http://curator:hunter2-secret@")
+    bot = start_bot(fake, tmp_path, base_url=with_password)
+    try:
+        fake.message("kidal", chat_id=350)
+        wait_until(lambda: len(fake.sent) == 1)
+    finally:
+        code, log = stop(bot, signal.SIGTERM)
+    assert code == 0 and "Bot starting" in log
+    assert "hunter2-secret" not in log and no_secret_in(log)
+
+
+def test_broken_knowledge_with_a_good_index_starts_and_warns_the_admins(fake, tmp_path):
+    knowledge = Path(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge"))
+    first = start_bot(fake, tmp_path, knowledge=knowledge)  # builds the index
+    try:
+        fake.message("kidal", chat_id=360)
+        wait_until(lambda: len(fake.sent) == 1)
+    finally:
+        stop(first, signal.SIGTERM)
+    (knowledge / "broken.toml").write_text("[[event]]\nid = \n")
+    second = start_bot(fake, tmp_path, knowledge=knowledge)
+    try:
+        fake.message("ansongo", chat_id=361)
+        wait_until(lambda: fake.to_chat(361) and fake.to_chat(ADMIN))
+    finally:
+        code, log = stop(second, signal.SIGTERM)
+    assert code == 0, log  # before: the bot refused to start
+    assert fake.to_chat(361)[0].shown.startswith("18 November 2023")
+    warning = fake.to_chat(ADMIN)[0].shown
+    assert "1 problem(s)" in warning and "started on the index built at" in warning
+    assert "broken.toml:2" in log

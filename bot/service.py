@@ -1,0 +1,136 @@
+"""The engine as a long-running service: reloads, and healing a damaged index while serving.
+
+Plain Python, so that any adapter (Telegram today) gets the same guarantees: a reload either
+swaps in a complete new index or changes nothing, and a query that fails because the index file
+was damaged rebuilds it (or restores the last good copy), tells the operators, and is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from bot.engine import Engine, Opened, heal, open_resilient, rebuild
+from bot.knowledge import KnowledgeError, Problem
+from bot.models import Phrase
+from bot.store import ForeignFileError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Notify = Callable[[Phrase], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    counts: dict[str, int]
+    seconds: float
+
+
+class ReloadFailed(Exception):
+    """A reload that changed nothing; `problems` are lines fit to show a curator."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems[:3]))
+
+
+def shown_problems(problems: Sequence[Problem], knowledge_dir: Path) -> list[str]:
+    """Problems with paths relative to the knowledge folder: a chat never sees server paths."""
+    shown = []
+    for problem in problems:
+        try:
+            path = str(Path(problem.path).relative_to(knowledge_dir))
+        except ValueError:
+            path = Path(problem.path).name
+        where = f"{path}:{problem.line}" if problem.line else path
+        shown.append(f"{where}: {problem.message}")
+    return shown
+
+
+def _os_problem(exc: OSError) -> str:
+    # strerror without the filename: an absolute server path is nobody's business in a chat.
+    reason = exc.strerror or type(exc).__name__
+    return f"the index could not be written ({reason})"
+
+
+class AnswerService:
+    """Holds the engine the adapters use and swaps in a new one on reload or after healing.
+
+    Adapters call the engine synchronously on the event loop (answers take a few ms), so the
+    reference swap is atomic for them and the old engine can be closed right away.
+    """
+
+    def __init__(self, knowledge_dir: Path, db_path: Path, notify: Notify | None = None) -> None:
+        self.knowledge_dir = knowledge_dir
+        self.db_path = db_path
+        self.notify = notify
+        self.opened: Opened = open_resilient(knowledge_dir, db_path)
+        self.engine = self.opened.engine
+        self._changing = asyncio.Lock()
+
+    async def reload(self) -> ReloadReport:
+        """Re-read, validate, rebuild and swap; raises ReloadFailed and changes nothing."""
+        async with self._changing:
+            started = time.perf_counter()
+            try:
+                kb, engine = await asyncio.to_thread(rebuild, self.knowledge_dir, self.db_path)
+            except KnowledgeError as exc:
+                raise ReloadFailed(shown_problems(exc.problems, self.knowledge_dir)) from None
+            except ForeignFileError:
+                raise ReloadFailed(["the index path holds a file this bot did not create; "
+                                    "it was left alone (see BOT_DB_PATH)"]) from None
+            except OSError as exc:
+                raise ReloadFailed([_os_problem(exc)]) from None
+            except (RecursionError, MemoryError, sqlite3.Error) as exc:
+                log.exception("reload failed")
+                raise ReloadFailed([f"the index could not be built ({type(exc).__name__})"]
+                                   ) from None
+            self._swap(engine)
+            return ReloadReport(kb.counts(), time.perf_counter() - started)
+
+    async def run(self, question: Callable[[Engine], T]) -> T:
+        """Ask the engine; if the index fails under it, heal once and ask again."""
+        engine = self.engine
+        try:
+            return question(engine)
+        except sqlite3.Error as exc:
+            log.error("the index failed a query (%s); healing it", exc)
+            await self._heal(engine, str(exc))
+            return question(self.engine)
+
+    async def _heal(self, failed: Engine, reason: str) -> None:
+        async with self._changing:
+            if self.engine is not failed:
+                return  # healed (or reloaded) while we waited
+            try:
+                engine, how = await asyncio.to_thread(heal, self.knowledge_dir, self.db_path)
+            except (KnowledgeError, OSError, sqlite3.Error) as exc:
+                log.error("could not heal the index: %s", exc)
+                await self._tell(Phrase.of("heal-failed", reason=reason,
+                                           error=type(exc).__name__))
+                raise
+            self._swap(engine)
+            log.warning("the index was damaged (%s) and was %s", reason, how)
+            await self._tell(Phrase.of(f"healed-{how}", reason=reason))
+
+    def _swap(self, engine: Engine) -> None:
+        old, self.engine = self.engine, engine
+        old.close()
+
+    async def _tell(self, phrase: Phrase) -> None:
+        if self.notify is None:
+            return
+        try:
+            await self.notify(phrase)
+        except Exception:  # telling admins must never cost an answer
+            log.exception("could not tell the admins")
+
+    def close(self) -> None:
+        self.engine.close()
+
