@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.engine import percentile
 from bot.tables import table
-from bot.telegram.limits import RetryingRateLimiter
+from bot.telegram.limits import FairUse, RetryingRateLimiter
 from tests.fake_telegram import FakeTelegram
 from tests.harness import running_bot
 
@@ -38,16 +38,22 @@ async def measure(updates: int, chats: int, limiter: RetryingRateLimiter,
     fake.start()
     with tempfile.TemporaryDirectory() as tmp:
         async with running_bot(fake, ROOT / "knowledge", Path(tmp) / "index.sqlite",
-                               limiter=limiter):
+                               limiter=limiter) as app:
+            fair = app.update_processor
+            assert isinstance(fair, FairUse)
             started = time.perf_counter()
             ids = []
             for i in range(updates):
-                ids.append(fake.message(QUESTIONS[i % len(QUESTIONS)],
-                                        chat_id=10_000 + i % chats))
+                chat = 10_000 + i % chats  # each chat is one user, as in private chats
+                ids.append(fake.message(QUESTIONS[i % len(QUESTIONS)], chat_id=chat,
+                                        user_id=chat))
                 if pace:
                     await asyncio.sleep(1 / pace)
-            await fake.wait_for(lambda: len(fake.sent) >= updates, timeout=updates)
+            await fake.wait_for(lambda: len(fake.sent) >= updates or fair.dropped > 0,
+                                timeout=updates)
             elapsed = time.perf_counter() - started
+            # These runs measure throughput: no user sends more than the fair-use allowance.
+            assert fair.dropped == 0, f"{fair.dropped} questions dropped as a flood"
     fake.stop()
     # Replies carry no update id; per chat, the n-th reply answers the n-th question.
     pushed: dict[int, list[float]] = {}

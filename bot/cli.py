@@ -20,10 +20,11 @@ from pathlib import Path
 from bot.config import Config, ConfigError, load_config
 from bot.coverage import coverage, report
 from bot.engine import Engine, open_resilient
-from bot.i18n import LANGS
+from bot.i18n import LANGS, Lang, say
 from bot.ingest import ingest, mark_duplicates, page_files, write_drafts
 from bot.knowledge import KnowledgeError, check_knowledge
-from bot.models import Topic
+from bot.language import reply_language
+from bot.models import Phrase, Topic
 from bot.progress import Progress
 from bot.render import render_html, render_plain
 from bot.store import ForeignFileError, build_index, knowledge_fingerprint
@@ -47,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--html", action="store_true", help="print the Telegram HTML form")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--confidence", action="store_true", help="show the confidence score")
-    ask.add_argument("--lang", choices=LANGS, default="en",
-                     help="language of the reply's dates and phrases (default: en)")
+    ask.add_argument("--lang", choices=("auto", *LANGS), default="auto",
+                     help="language of the reply (default: the question's, else $LANG's)")
     sub.add_parser("check", help="validate the knowledge files; exit 1 on any problem")
     sub.add_parser("build", help="validate and (re)build the search index")
     sub.add_parser("stats", help="print what the knowledge covers: events per year and kind, "
@@ -200,14 +201,23 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
         return EXIT_PROBLEMS
 
 
+def _lang(chosen: str, question: str) -> Lang:
+    """The reply's language as in Telegram: the question's own, the user's locale ($LANG) as
+    the tie-breaker, English by default; or the one asked for with --lang."""
+    if chosen in LANGS:
+        return chosen
+    return reply_language(question, os.environ.get("LANG"))
+
+
 def _ask(engine: Engine, question: str, args: argparse.Namespace) -> int:
     answer = engine.ask(question)
     if args.json:
         print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
     elif args.html:
-        print(render_html(answer, lang=args.lang))
+        print(render_html(answer, lang=_lang(args.lang, question)))
     else:
-        print(render_plain(answer, lang=args.lang, show_confidence=args.confidence))
+        print(render_plain(answer, lang=_lang(args.lang, question),
+                           show_confidence=args.confidence))
     return EXIT_OK
 
 
@@ -220,9 +230,9 @@ def _chat(engine: Engine) -> int:
         with contextlib.suppress(OSError):  # no history yet
             readline.read_history_file(HISTORY_FILE)
     counts = engine.info.counts
-    print(f"MINUSMA facts bot: {counts.get('events', 0)} events, {counts.get('faq', 0)} FAQ "
-          f"entries, {counts.get('sources', 0)} sources.")
-    print("Ask a question (English or French). /timeline shows the withdrawal; /quit leaves.")
+    lang = _lang("auto", "")
+    print(say(Phrase.of("console-intro", events=counts.get("events", 0),
+                        faq=counts.get("faq", 0), sources=counts.get("sources", 0)), lang))
     choices: list[Topic] = []
     try:
         while True:
@@ -237,13 +247,15 @@ def _chat(engine: Engine) -> int:
                 break
             started = time.perf_counter()
             if line.isdigit() and 1 <= int(line) <= len(choices):
-                # A number picks one of the "which one?" choices just offered.
+                # A number picks one of the "which one?" choices just offered, in the
+                # language they were offered in.
                 answer = engine.topic(choices[int(line) - 1].doc_id) or engine.ask(line)
             else:
+                lang = _lang("auto", line if line != "/timeline" else "")
                 answer = engine.timeline() if line == "/timeline" else engine.ask(line)
             choices = list(answer.choices)
             elapsed = (time.perf_counter() - started) * 1000
-            print(render_plain(answer))
+            print(render_plain(answer, lang=lang))
             print(f"({answer.kind}, confidence {answer.confidence:.2f}, {elapsed:.1f} ms)\n")
     except KeyboardInterrupt:
         print()

@@ -40,7 +40,8 @@ def item_for(doc: Doc, sources: dict[str, Source]) -> Item:
     entry = doc.entry
     cites = tuple(citation(sources[s]) for s in entry.sources if s in sources)
     claims = tuple(
-        Claim(v.claim, tuple(citation(sources[s]) for s in v.sources if s in sources))
+        Claim(v.claim, tuple(citation(sources[s]) for s in v.sources if s in sources),
+              v.claim_fr or "")
         for v in entry.versions
     )
     secondary = entry.verification == "secondary"

@@ -40,7 +40,8 @@ from bot.store import (
 )
 from bot.text import SCOPE_WORDS, THANKS, WEAK_WORDS, fold
 
-MAX_TIMELINE_ITEMS = 12
+MAX_TIMELINE_ITEMS = 12  # items of a list shown at once where there is no paging (console)
+MAX_PAGED_ITEMS = 500  # items of a list an adapter with paging gets (Telegram)
 WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
 # A curated FAQ phrasing this close to the question answers it, rather than a derivation.
 CURATED_PHRASING = 0.85
@@ -93,10 +94,12 @@ class Engine:
 
     # --- questions ------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        return self.answer(self.lexicon.parse(question))
+    def ask(self, question: str, *, list_limit: int = MAX_TIMELINE_ITEMS) -> Answer:
+        """The answer to a question; a list (events of a month, of a place) holds at most
+        `list_limit` items, and says how many more it matched."""
+        return self.answer(self.lexicon.parse(question), list_limit=list_limit)
 
-    def answer(self, q: Question) -> Answer:
+    def answer(self, q: Question, *, list_limit: int = MAX_TIMELINE_ITEMS) -> Answer:
         if q.intent == "empty":
             return compose.smalltalk(q, "ask-me", self._featured[:5])
         if q.intent == "junk":
@@ -110,14 +113,14 @@ class Engine:
         if q.missing:
             return compose.decline(q, self._closest(q), self._featured)
         if q.intent == "dates":
-            return self._on_dates(q)
+            return self._on_dates(q, list_limit)
         if q.intent == "order":
             compared = self._compare(q)
             if compared is not None:
                 return compared
         ranked = self.ranker.rank(q)
         if q.intent == "listing" and not self._curated(q, ranked):
-            return self._listing(q)
+            return self._listing(q, list_limit)
         worked_out = self._derive(q, ranked)
         if worked_out is not None:
             return worked_out
@@ -185,9 +188,9 @@ class Engine:
         return term.known and self.lexicon.df.get(term.text, 0) >= max(
             3, VAGUE_SHARE * self.lexicon.n_docs)
 
-    def _on_dates(self, q: Question) -> Answer:
+    def _on_dates(self, q: Question, limit: int) -> Answer:
         spans = [_span(s) for s in q.dates]
-        docs = self.store.on_dates(spans, MAX_TIMELINE_ITEMS, q.direction)
+        docs = self.store.on_dates(spans, limit, q.direction)
         span = q.dates[0]
         where = f"on-{span.precision}" if q.direction == "on" else q.direction
         if not docs:
@@ -204,7 +207,7 @@ class Engine:
                            else "narrow-any")
         return compose.timeline(q, headline, docs, self.sources, total - len(docs), narrow)
 
-    def _listing(self, q: Question) -> Answer:
+    def _listing(self, q: Question, limit: int) -> Answer:
         """Everything the knowledge holds about one named thing, in date order."""
         entities = q.hard_entities or q.entities
         ids: set[str] | None = None
@@ -226,7 +229,7 @@ class Engine:
                                  count=len(docs))
         else:
             headline = Phrase.of("about-many", label=label, count=len(docs))
-        shown = docs[:MAX_TIMELINE_ITEMS]
+        shown = docs[:limit]
         return compose.timeline(q, headline, shown, self.sources, len(docs) - len(shown),
                                 Phrase.of("narrow-any"))
 

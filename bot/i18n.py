@@ -168,10 +168,13 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "En {period} : {values}, selon la source et ce qu'elle compte.",
     },
     # Rendering
+    "dated": {"en": "{when}: {title}", "fr": "{when} : {title}"},
     "sources": {"en": "Sources", "fr": "Sources"},
     "see-also": {"en": "See also", "fr": "Voir aussi"},
     "closest": {"en": "Closest topics", "fr": "Sujets les plus proches"},
     "differ": {"en": "Sources differ:", "fr": "Les sources divergent :"},
+    "differ-count": {"en": "Sources differ: {count} accounts below.",
+                     "fr": "Les sources divergent : {count} versions ci-dessous."},
     "secondary": {
         "en": "Reported by a secondary source only.",
         "fr": "Rapporté par une source secondaire uniquement.",
@@ -221,6 +224,58 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "Aucun résultat : demandez-moi en privé",
     },
     "sources-count": {"en": "{count} sources", "fr": "{count} sources"},
+    "console-intro": {
+        "en": "MINUSMA facts bot: {events} events, {faq} FAQ entries, {sources} sources.\n"
+              "Ask a question (English or French). /timeline shows the withdrawal; /quit "
+              "leaves.",
+        "fr": "Bot des faits de la MINUSMA : {events} événements, {faq} entrées de FAQ, "
+              "{sources} sources.\nPosez une question (en français ou en anglais). /timeline "
+              "montre le retrait ; /quit pour quitter.",
+    },
+    "unknown-command": {
+        "en": "I don't know that command. Ask your question in words, or see /help.",
+        "fr": "Je ne connais pas cette commande. Posez votre question avec des mots, ou "
+              "voyez /help.",
+    },
+    "text-only": {
+        "en": "I can only read text. Write your question about MINUSMA in words.",
+        "fr": "Je ne lis que du texte. Écrivez votre question sur la MINUSMA avec des mots.",
+    },
+    "button-stale": {
+        "en": "This button no longer works. Ask your question again.",
+        "fr": "Ce bouton ne fonctionne plus. Reposez votre question.",
+    },
+    "list-expired": {
+        "en": "This list is no longer in my memory. Ask again to see it.",
+        "fr": "Cette liste n'est plus en mémoire. Reposez la question pour la revoir.",
+    },
+    "group-intro": {
+        "en": "Hello! I answer questions about MINUSMA, the UN mission in Mali (2013-2023), "
+              "with sources. Write /ask and your question, mention @{bot}, or reply to one of "
+              "my messages.",
+        "fr": "Bonjour ! Je réponds aux questions sur la MINUSMA, la mission de l'ONU au Mali "
+              "(2013-2023), sources à l'appui. Écrivez /ask et votre question, mentionnez "
+              "@{bot}, ou répondez à l'un de mes messages.",
+    },
+    # The command menu and the bot's profile (Telegram's limits: 256, 512 and 120 characters)
+    "cmd-start": {"en": "What I know, with examples", "fr": "Ce que je sais, avec des exemples"},
+    "cmd-ask": {"en": "Ask a question (in groups)", "fr": "Poser une question (en groupe)"},
+    "cmd-timeline": {"en": "The withdrawal, step by step", "fr": "Le retrait, étape par étape"},
+    "cmd-sources": {"en": "Every source I cite", "fr": "Toutes les sources que je cite"},
+    "cmd-help": {"en": "How to ask", "fr": "Comment poser une question"},
+    "bot-description": {
+        "en": "I answer questions about MINUSMA, the UN peacekeeping mission in Mali (2013 to "
+              "31 December 2023), in English or French, and cite my sources: title, "
+              "publisher, date and link. Ask, for example: When did MINUSMA leave Kidal?",
+        "fr": "Je réponds aux questions sur la MINUSMA, la mission de maintien de la paix de "
+              "l'ONU au Mali (2013 au 31 décembre 2023), en français ou en anglais, en citant "
+              "mes sources : titre, éditeur, date et lien. Demandez par exemple : Quand la "
+              "MINUSMA a-t-elle quitté Kidal ?",
+    },
+    "bot-short-description": {
+        "en": "Cited facts about MINUSMA, the UN mission in Mali (2013-2023).",
+        "fr": "Des faits sourcés sur la MINUSMA, la mission de l'ONU au Mali (2013-2023).",
+    },
     # Curators
     "reload-denied": {
         "en": "Sorry, only the bot's curators can reload its knowledge.",
@@ -319,18 +374,36 @@ def role_name(role: str, lang: Lang = "en") -> str:
 
 
 def human_date(value: PartialDate | str, lang: Lang = "en") -> str:
-    """A date as a reader writes it, no more precise than it is known."""
+    """A date as a reader writes it, no more precise than it is known ("1er mai 2023")."""
     date = value if isinstance(value, PartialDate) else PartialDate.parse(value)
     day = dt.date(date.year, date.month or 1, date.day or 1)
-    return format_date(day, _DATE_PATTERNS[date.precision], locale=lang)
+    written = format_date(day, _DATE_PATTERNS[date.precision], locale=lang)
+    if lang == "fr" and date.precision == "day" and day.day == 1:
+        written = "1er" + written[1:]
+    return written
 
 
 def human_span(first: PartialDate | str, last: PartialDate | str | None, lang: Lang = "en") -> str:
-    start = human_date(first, lang)
+    """A period: "1–3 February 2014", "July 2013 to October 2014"; in French "du 1er au
+    3 février 2014", "de juillet 2013 à octobre 2014"."""
+    start = first if isinstance(first, PartialDate) else PartialDate.parse(first)
     if last is None or str(last) == str(first):
-        return start
-    joiner = " to " if lang == "en" else " au "
-    return f"{start}{joiner}{human_date(last, lang)}"
+        return human_date(start, lang)
+    end = last if isinstance(last, PartialDate) else PartialDate.parse(last)
+    same_month = (start.precision == end.precision == "day" and start.year == end.year
+                  and start.month == end.month)
+    if lang == "en":
+        if same_month:
+            return f"{start.day}–{human_date(end, lang)}"
+        return f"{human_date(start, lang)} to {human_date(end, lang)}"
+    first_day = "1er" if start.day == 1 else str(start.day)
+    if same_month:
+        return f"du {first_day} au {human_date(end, lang)}"
+    a, b = human_date(start, lang), human_date(end, lang)
+    if start.precision == "day":
+        return f"du {a} au {b}"
+    de = "d'" if a[:1] in "aeiouéèêAEIOU" else "de "
+    return f"{de}{a} à {b}"
 
 
 def number(value: float, lang: Lang = "en") -> str:

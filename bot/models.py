@@ -217,6 +217,7 @@ class Version:
 
     claim: Text
     sources: NonEmptyIds
+    claim_fr: Text | None = None
 
 
 @pydantic_dataclass(config=_STRICT)
@@ -358,6 +359,7 @@ class Claim:
 
     text: str
     citations: tuple[Citation, ...]
+    text_fr: str = ""
 
 
 @dataclass(frozen=True)

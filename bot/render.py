@@ -1,21 +1,32 @@
 """Rendering answers as console text or Telegram HTML, in English or French.
 
-Rendering is the only place text is formatted: the HTML form escapes every dynamic piece and
-never exceeds Telegram's limit of 4096 UTF-16 code units per message (Telegram counts an emoji
-outside the Basic Multilingual Plane as two); the plain form is for the console.
+Rendering is the only place text is formatted. The Telegram form is short: the fact first in
+one line, what happened in about three lines, the sources numbered inside an expandable
+quote; a list shows one line per item, a page at a time. It escapes every dynamic piece and
+never exceeds Telegram's limit of 4096 UTF-16 code units of visible text per message (Telegram
+counts an emoji outside the Basic Multilingual Plane as two). The plain form is for the console.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 
 from bot.i18n import Lang, human_date, human_span, say
-from bot.models import Answer, Citation, Claim, Item, Phrase, Topic
+from bot.models import Answer, Citation, Claim, Item, Phrase, Source, Topic
 
 TELEGRAM_LIMIT = 4096
+PAGE_ITEMS = 8  # list items per page in a private chat
+GROUP_PAGE_ITEMS = 5  # and in a group, where long replies are noise
+SOURCES_PAGE = 20  # lines of /sources per page
+CONTEXT_UNITS = 300  # what happened: about three lines on a phone
+GROUP_CONTEXT_UNITS = 150  # about one and a half in a group
+LINE_UNITS = 160  # one list item or one version of a disputed fact
+TITLE_UNITS = 90  # a source's title in the sources list
+REST_UNITS = 1500  # the rest of what happened, behind the quote with the sources
 
 
 def tg_len(text: str) -> int:
@@ -23,15 +34,24 @@ def tg_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def title_of(item: Item, lang: Lang = "en") -> str:
+    return item.title_fr if lang == "fr" and item.title_fr else item.title
+
+
 def fact_line(item: Item, lang: Lang = "en") -> str:
-    title = item.title_fr if lang == "fr" and item.title_fr else item.title
+    """The fact in one line: "31 October 2023: MINUSMA leaves Kidal" (" : " in French)."""
     if not item.when:
-        return title
-    return f"{human_span(item.when, item.until or None, lang)}: {title}"
+        return title_of(item, lang)
+    return say(Phrase.of("dated", when=human_span(item.when, item.until or None, lang),
+                         title=title_of(item, lang)), lang)
 
 
 def context_of(item: Item, lang: Lang = "en") -> str:
     return item.context_fr if lang == "fr" and item.context_fr else item.context
+
+
+def claim_of(claim: Claim, lang: Lang = "en") -> str:
+    return claim.text_fr if lang == "fr" and claim.text_fr else claim.text
 
 
 def topic_label(topic: Topic, lang: Lang = "en") -> str:
@@ -44,7 +64,7 @@ def headline_of(answer: Answer, lang: Lang = "en") -> str:
         return ""
     if answer.headline.key == "order" and answer.items:
         # Comparisons list their items in date order: "first A, then B".
-        first, *rest = (fact_line(i, lang).split(": ", 1)[-1] for i in answer.items)
+        first, *rest = (title_of(i, lang) for i in answer.items)
         then = say(Phrase.of("then"), lang)
         return say(Phrase.of("order", first=first, rest=then.join(rest)), lang)
     return say(answer.headline, lang)
@@ -71,6 +91,11 @@ def _topics_label(answer: Answer, lang: Lang) -> str:
     return say(Phrase.of("see-also" if answer.is_answer else "closest"), lang)
 
 
+def _heading(text: str, lang: Lang) -> str:
+    """A label before a list: "Sources:", "Sources :" in French."""
+    return f"{text} :" if lang == "fr" else f"{text}:"
+
+
 def render_plain(answer: Answer, *, lang: Lang = "en", show_confidence: bool = False) -> str:
     numbers = _numbered(answer.items)
     headline = headline_of(answer, lang)
@@ -83,7 +108,8 @@ def render_plain(answer: Answer, *, lang: Lang = "en", show_confidence: bool = F
             block.append("  (" + say(Phrase.of("secondary"), lang) + ")")
         if item.versions:
             block.append("  " + say(Phrase.of("differ"), lang))
-            block.extend(f"  - {v.text} {_refs(v.citations, numbers)}" for v in item.versions)
+            block.extend(f"  - {claim_of(v, lang)} {_refs(v.citations, numbers)}"
+                         for v in item.versions)
         parts.append("\n".join(block))
     if answer.choices:
         parts.append("\n".join(f"{n}. {topic_label(t, lang)}"
@@ -93,12 +119,12 @@ def render_plain(answer: Answer, *, lang: Lang = "en", show_confidence: bool = F
         parts.append(f"{say(Phrase.of('more', count=answer.more), lang)} {narrow}".rstrip())
     cites = _all_citations(answer.items)
     if cites:
-        parts.append(say(Phrase.of("sources"), lang) + ":\n" + "\n".join(
+        parts.append(_heading(say(Phrase.of("sources"), lang), lang) + "\n" + "\n".join(
             f"[{numbers[c.source_id]}] {c.title}. {c.publisher}, {human_date(c.date, lang)}. "
             f"{c.url}" for c in cites
         ))
     if answer.topics:
-        parts.append(_topics_label(answer, lang) + ":\n" + "\n".join(
+        parts.append(_heading(_topics_label(answer, lang), lang) + "\n" + "\n".join(
             f"- {topic_label(t, lang)}" for t in answer.topics))
     if show_confidence:
         parts.append(say(Phrase.of("confidence", value=f"{answer.confidence:.2f}"), lang))
@@ -109,135 +135,178 @@ def _e(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _html_item(item: Item, numbers: dict[str, int], many: bool, lang: Lang) -> str:
-    line = _e(fact_line(item, lang))
-    lines = [f"• <b>{line}</b>" if many else f"<b>{line}</b>",
-             f"{_e(context_of(item, lang))} {_refs(item.citations, numbers)}".rstrip()]
-    if item.secondary:
-        lines.append(f"<i>{_e(say(Phrase.of('secondary'), lang))}</i>")
-    if item.versions:
-        lines.append(f"<i>{_e(say(Phrase.of('differ'), lang))}</i>")
-        lines.extend(f"– {_e(v.text)} {_refs(v.citations, numbers)}" for v in item.versions)
+def visible_len(text: str) -> int:
+    """The length Telegram checks against 4096: the text after parsing its HTML, in UTF-16
+    code units (links' addresses and tags do not count)."""
+    return tg_len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def cut(text: str, units: int) -> str:
+    """The longest start of `text`, ending at a word, that fits in `units` UTF-16 units with
+    an ellipsis."""
+    if tg_len(text) <= units:
+        return text
+    used, end = 1, 0
+    for end, ch in enumerate(text):  # noqa: B007 - `end` is read after the loop
+        used += tg_len(ch)
+        if used > units:
+            break
+    start = text[:end]
+    word = start.rsplit(" ", 1)[0] if " " in start[len(start) // 2:] else start
+    return word.rstrip(" ,;:") + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?…»\"”)](?=\s+[A-ZÀ-Ý«\"“(0-9])")
+
+
+def split_within(text: str, units: int) -> tuple[str, str]:
+    """Whole sentences of `text` fitting `units` UTF-16 units, and the rest; a first sentence
+    too long on its own is cut at a word."""
+    if tg_len(text) <= units:
+        return text, ""
+    best = 0
+    for found in _SENTENCE_END.finditer(text):
+        if tg_len(text[: found.end()]) > units:
+            break
+        best = found.end()
+    if best:
+        return text[:best], text[best:].strip()
+    shown = cut(text, units)
+    return shown, text[len(shown) - 1:].strip()
+
+
+def _all_citations_html(cites: Sequence[Citation], lang: Lang, compact: bool) -> str:
+    lines = []
+    for n, c in enumerate(cites, 1):
+        url = html.escape(c.url, quote=True)
+        when = _e(human_date(c.date, lang))
+        if compact:
+            lines.append(f'{n}. <a href="{url}">{_e(cut(c.publisher, 40))}</a>, {when}')
+        else:
+            lines.append(f'{n}. <a href="{url}">{_e(cut(c.title, TITLE_UNITS))}</a>, '
+                         f"{_e(cut(c.publisher, 40))}, {when}")
     return "\n".join(lines)
 
 
-def _html_citation(cite: Citation, number: int, lang: Lang) -> str:
-    link = f'<a href="{html.escape(cite.url, quote=True)}">{_e(cite.title)}</a>'
-    return f"[{number}] {link}, {_e(cite.publisher)}, {_e(human_date(cite.date, lang))}"
+@dataclass(frozen=True)
+class Rendered:
+    """One message of an answer: its HTML, and which page of how many it shows."""
+
+    text: str
+    page: int = 0
+    pages: int = 1
 
 
-def _html(answer: Answer, items: Sequence[Item], more: int, lang: Lang,
-          headline: str | None = None) -> str:
+def page_count(answer: Answer, brief: bool = False) -> int:
+    size = GROUP_PAGE_ITEMS if brief else PAGE_ITEMS
+    return max(1, math.ceil(len(answer.items) / size))
+
+
+def _detailed(answer: Answer) -> bool:
+    """Whether items are told with what happened, or listed one line each."""
+    return len(answer.items) == 1 or (answer.kind in ("comparison", "derived")
+                                       and len(answer.items) <= 3)
+
+
+def _telegram(answer: Answer, items: Sequence[Item], lang: Lang, brief: bool, page: int,
+              pages: int, compact: bool, context_units: int, rest_units: int) -> str:
     numbers = _numbered(items)
-    headline = headline_of(answer, lang) if headline is None else headline
-    parts = [f"<b>{_e(headline)}</b>"] if headline else []
-    parts.extend(_html_item(item, numbers, len(items) > 1, lang) for item in items)
-    if answer.choices:
-        parts.append("\n".join(f"{n}. {_e(topic_label(t, lang))}"
-                               for n, t in enumerate(answer.choices, 1)))
-    if more:
+    parts: list[str] = []
+    headline = headline_of(answer, lang)
+    if headline:
+        parts.append(f"<b>{_e(headline)}</b>")
+    rest = ""
+    disputed: list[str] = []
+    if _detailed(answer):
+        for item in items:
+            line = _e(fact_line(item, lang))
+            shown, more = split_within(context_of(item, lang), context_units)
+            if len(items) == 1:
+                rest = more
+            block = [f"• <b>{line}</b>" if len(items) > 1 else f"<b>{line}</b>",
+                     f"{_e(shown)} {_refs(item.citations, numbers)}".rstrip()]
+            if item.secondary:
+                block.append(f"<i>{_e(say(Phrase.of('secondary'), lang))}</i>")
+            if item.versions:
+                # The accounts wait behind the quote with the sources; the reader is told.
+                note = say(Phrase.of("differ-count", count=len(item.versions)), lang)
+                block.append(f"<i>{_e(note)}</i>")
+                disputed.append(f"<i>{_e(say(Phrase.of('differ'), lang))}</i>")
+                disputed.extend(f"– {_e(cut(claim_of(v, lang), LINE_UNITS))} "
+                                f"{_refs(v.citations, numbers)}" for v in item.versions)
+            parts.append("\n".join(line for line in block if line))
+    elif items:
+        lines = []
+        for item in items:
+            refs = _refs(item.citations, numbers)
+            if item.when:
+                when = _e(human_span(item.when, item.until or None, lang))
+                title = _e(cut(title_of(item, lang), LINE_UNITS))
+                lines.append(say(Phrase.of("dated", when=f"• <b>{when}</b>", title=title),
+                                 lang) + f" {refs}")
+            else:
+                lines.append(f"• {_e(cut(title_of(item, lang), LINE_UNITS))} {refs}")
+        parts.append("\n".join(lines))
+    if page == pages - 1 and answer.more:
         narrow = f" {_e(say(answer.narrow, lang))}" if answer.narrow else ""
-        parts.append(f"<i>{_e(say(Phrase.of('more', count=more), lang))}{narrow}</i>")
+        parts.append(f"<i>{_e(say(Phrase.of('more', count=answer.more), lang))}{narrow}</i>")
+    elif pages > 1 and page == 0 and answer.narrow:
+        parts.append(f"<i>{_e(say(answer.narrow, lang))}</i>")
     cites = _all_citations(items)
+    hidden = []
+    if disputed:
+        hidden.append("\n".join(disputed))
+    if rest and rest_units:
+        hidden.append(_e(cut(rest, rest_units)))
     if cites:
-        parts.append(f"<b>{_e(say(Phrase.of('sources'), lang))}</b>\n" + "\n".join(
-            _html_citation(c, numbers[c.source_id], lang) for c in cites
-        ))
-    if answer.topics:
-        parts.append(f"<i>{_e(_topics_label(answer, lang))}:</i>\n" + "\n".join(
-            f"• {_e(topic_label(t, lang))}" for t in answer.topics))
+        if brief:
+            cites = cites[:3]
+        hidden.append(f"<b>{_e(say(Phrase.of('sources'), lang))}</b>\n"
+                      + _all_citations_html(cites, lang, compact))
+    if hidden:
+        parts.append("<blockquote expandable>" + "\n\n".join(hidden) + "</blockquote>")
     return "\n\n".join(parts)
 
 
-def render_html(answer: Answer, *, lang: Lang = "en", limit: int = TELEGRAM_LIMIT) -> str:
-    """Telegram-safe HTML: escaped, and within `limit` UTF-16 units by leaving out whole
-    items, then cutting free text (never markup)."""
-    items = list(answer.items)
-    more = answer.more
-    text = _html(answer, items, more, lang)
-    while tg_len(text) > limit and len(items) > 1:
-        items.pop()
-        more += 1
-        text = _html(answer, items, more, lang)
-    if tg_len(text) > limit:
-        text = _fit_single(answer, items[0] if items else None, more, limit, lang)
-    return text
+def render_telegram(answer: Answer, *, lang: Lang = "en", brief: bool = False, page: int = 0,
+                    limit: int = TELEGRAM_LIMIT) -> Rendered:
+    """One page of an answer as Telegram HTML, within `limit` visible UTF-16 units."""
+    size = GROUP_PAGE_ITEMS if brief else PAGE_ITEMS
+    pages = page_count(answer, brief)
+    page = min(max(page, 0), pages - 1)
+    items = answer.items[page * size:(page + 1) * size]
+    context = GROUP_CONTEXT_UNITS if brief else CONTEXT_UNITS
+    # Less and less: the rest of the story behind the quote, sources' titles, the context.
+    for compact, units, rest in ((False, context, REST_UNITS), (True, context, REST_UNITS // 3),
+                                 (True, 100, 0)):
+        text = _telegram(answer, items, lang, brief, page, pages, compact, units, rest)
+        if visible_len(text) <= limit:
+            return Rendered(text, page, pages)
+    # Only a pathological headline gets here (a curator's essay pasted as a label).
+    return Rendered(_e(cut(headline_of(answer, lang) or fact_line(items[0], lang), limit)),
+                    page, pages)
 
 
-def render_html_parts(answer: Answer, *, lang: Lang = "en",
-                      limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """The whole answer (every item), as as many messages as it takes."""
-    return split_message(_html(answer, list(answer.items), answer.more, lang), limit)
+def render_html(answer: Answer, *, lang: Lang = "en", brief: bool = False) -> str:
+    """The first page of an answer as Telegram HTML; later pages say how many items follow."""
+    rendered = render_telegram(answer, lang=lang, brief=brief)
+    if rendered.pages == 1:
+        return rendered.text
+    size = GROUP_PAGE_ITEMS if brief else PAGE_ITEMS
+    shown = Answer(answer.kind, answer.question, answer.confidence, answer.headline,
+                   answer.items[:size], answer.topics, answer.choices,
+                   answer.more + len(answer.items) - size, answer.narrow)
+    return render_telegram(shown, lang=lang, brief=brief).text
 
 
-def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Cut rendered HTML into messages of at most `limit` UTF-16 units at paragraph boundaries.
-
-    Every line the renderers write closes the tags it opens, so cutting between paragraphs,
-    or between lines of an overlong paragraph, always leaves well-formed HTML.
-    """
-    pieces: list[str] = []
-    for paragraph in text.split("\n\n"):
-        if tg_len(paragraph) <= limit:
-            pieces.append(paragraph)
-        else:
-            lines = [_fit_line(line, limit) for line in paragraph.split("\n")]
-            pieces.extend(_pack(lines, "\n", limit))
-    return [part for part in _pack(pieces, "\n\n", limit) if part.strip()]
-
-
-def _pack(pieces: list[str], separator: str, limit: int) -> list[str]:
-    """Join pieces (each within the limit) greedily into as few chunks as fit the limit."""
-    chunks: list[str] = []
-    current = ""
-    for piece in pieces:
-        joined = f"{current}{separator}{piece}" if current else piece
-        if tg_len(joined) <= limit:
-            current = joined
-        else:
-            chunks.append(current)
-            current = piece
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _fit_line(line: str, limit: int) -> str:
-    """A line longer than a whole message loses its markup and is cut to fit."""
-    if tg_len(line) <= limit:
-        return line
-    return _e(_cut(html.unescape(re.sub(r"<[^>]+>", "", line)), limit))
-
-
-def _fit_single(answer: Answer, item: Item | None, more: int, limit: int, lang: Lang) -> str:
-    """One item too long on its own (a curator's essay, a pasted question in the headline):
-    cut the free text, never the markup, so the HTML stays well formed."""
-    headline = _cut(headline_of(answer, lang), 300)
-    short = Answer(answer.kind, answer.question, answer.confidence, None,
-                   topics=answer.topics[:5], choices=answer.choices[:5], narrow=answer.narrow)
-    if item is None:
-        return _e(_cut(headline, limit))
-    claims = tuple(Claim(_cut(v.text, 200), v.citations[:3]) for v in item.versions[:5])
-    base = replace(item, title=_cut(item.title, 300), title_fr=_cut(item.title_fr, 300),
-                   context="", context_fr="", citations=item.citations[:10], versions=claims)
-    for attempt in (base, replace(base, citations=base.citations[:3], versions=())):
-        room = limit - tg_len(_html(short, [attempt], more, lang, headline)) - 2
-        if room >= 0:
-            context = _cut(context_of(item, lang), room)
-            fitted = replace(attempt, context=context, context_fr=context)
-            return _html(short, [fitted], more, lang, headline)
-        short = Answer(short.kind, short.question, short.confidence)
-        headline = ""
-    return _e(_cut(fact_line(item, lang), limit))
-
-
-def _cut(text: str, size: int) -> str:
-    """The longest start of `text` whose HTML-escaped form fits in `size` UTF-16 units."""
-    if tg_len(_e(text)) <= size:
-        return text
-    used = 1  # the ellipsis
-    for end, ch in enumerate(text):
-        used += tg_len(_e(ch))
-        if used > size:
-            return text[:end].rstrip() + "…"
-    return text
+def render_sources(sources: Sequence[Source], *, lang: Lang = "en", page: int = 0) -> Rendered:
+    """One page of every source, newest first."""
+    rows = sorted(sources, key=lambda s: (s.date.iso, s.id), reverse=True)
+    pages = max(1, math.ceil(len(rows) / SOURCES_PAGE))
+    page = min(max(page, 0), pages - 1)
+    lines = [f"<b>{_e(say(Phrase.of('sources-count', count=len(rows)), lang))}</b>"]
+    for s in rows[page * SOURCES_PAGE:(page + 1) * SOURCES_PAGE]:
+        lines.append(f'• <a href="{html.escape(s.url, quote=True)}">'
+                     f"{_e(cut(s.title, TITLE_UNITS))}</a>, {_e(cut(s.publisher, 40))}, "
+                     f"{_e(human_date(s.date, lang))}")
+    return Rendered("\n".join(lines), page, pages)

@@ -252,12 +252,14 @@ def entry_texts(entry: Event | FaqEntry) -> tuple[str, str]:
         role = (entry.role or "").replace("-", " ")
         key = " ".join([entry.title, entry.title_fr or "", *subjects, kind_words, role])
         full = " ".join([key, entry.summary, entry.summary_fr or "",
-                         *(v.claim for v in entry.versions)])
+                         *(v.claim for v in entry.versions),
+                         *(v.claim_fr or "" for v in entry.versions)])
     else:
         key = " ".join([entry.title or "", entry.title_fr or "", *subjects, kind_words,
                         entry.fact, entry.fact_fr or ""])
         full = " ".join([key, entry.answer, entry.answer_fr or "",
-                         *(v.claim for v in entry.versions)])
+                         *(v.claim for v in entry.versions),
+                         *(v.claim_fr or "" for v in entry.versions)])
     return key, full
 
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -115,6 +117,41 @@ def small_knowledge(write_knowledge: KnowledgeWriter) -> Path:
     return write_knowledge(
         {"sources.toml": SMALL_SOURCES, "events.toml": SMALL_EVENTS, "faq.toml": SMALL_FAQ}
     )
+
+
+ADMIN = 42  # the curator in end-to-end tests
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real knowledge's index (and its last good copy), built once; bots copy it."""
+    folder = tmp_path_factory.mktemp("real-index")
+    open_engine(KNOWLEDGE, folder / "index.sqlite").close()
+    return folder
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    """A copy of the real knowledge that a test may break."""
+    return Path(shutil.copytree(KNOWLEDGE, tmp_path / "knowledge"))
+
+
+@pytest.fixture
+def index_path(tmp_path: Path, real_index: Path) -> Path:
+    """Where a test's bot keeps its index: a copy of the session's, so no bot builds one."""
+    for built in real_index.iterdir():
+        shutil.copyfile(built, tmp_path / built.name)
+    return tmp_path / "index.sqlite"
+
+
+@pytest.fixture
+async def bot(fake: FakeTelegram, knowledge: Path, index_path: Path) -> AsyncIterator[Any]:
+    """The real bot, running against the imitation, with ADMIN as its curator."""
+    from tests.harness import running_bot
+
+    async with running_bot(fake, knowledge, index_path, admins=frozenset({ADMIN})) as app:
+        yield app
+    assert fake.rejected == []  # nothing the bot sent was refused by "Telegram"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +31,7 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a",
                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
 JSON_FIELDS = {"reply_markup", "results", "entities", "link_preview_options", "reply_parameters",
                "allowed_updates", "button", "commands"}
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 class ApiError(Exception):
@@ -50,6 +51,10 @@ class _TelegramHTML(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
             raise ValueError(f"Unsupported start tag \"{tag}\"")
+        if tag in self.stack and tag in ("a", "blockquote", "pre", "code"):
+            raise ValueError(f"Can't nest \"{tag}\" in itself")
+        if tag == "blockquote" and any(k != "expandable" for k, _ in attrs):
+            raise ValueError("Unsupported attribute of blockquote")
         if tag == "a" and not any(k == "href" for k, _ in attrs):
             raise ValueError("Can't find end of the URL")
         self.stack.append(tag)
@@ -133,6 +138,10 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     inline_answers: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[Sent] = field(default_factory=list)  # every message as it was after an edit
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # by language
+    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, language)
+    allowed_updates: list[str] | None = None  # as the bot last asked for them
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -145,6 +154,7 @@ class FakeTelegram:
         self._lock = threading.Condition()
         self._faults: dict[str, deque[tuple[int, int | None]]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._late_replies: dict[str, deque[float]] = defaultdict(deque)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
@@ -172,7 +182,9 @@ class FakeTelegram:
 
         self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: stopping the server waits for at most one interval.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/bot"
         return self.base_url
 
@@ -186,9 +198,9 @@ class FakeTelegram:
 
     # --- what tests do ------------------------------------------------------------------------
 
-    def wake_polls(self) -> None:
-        """End every waiting long poll now, so that a bot stops without waiting out its
-        poll timeout."""
+    def end_polls(self) -> None:
+        """From now on long polls return at once, so that a bot stops without waiting out
+        its poll timeout."""
         with self._lock:
             self._waking = True
             self._lock.notify_all()
@@ -210,6 +222,12 @@ class FakeTelegram:
         with self._lock:
             self._delays[method].append(seconds)
 
+    def delay_reply_next(self, method: str, seconds: float) -> None:
+        """Carry out the next call of `method` at once but answer it only after `seconds`, as
+        when a reply is delivered and the answer to the request is lost or late."""
+        with self._lock:
+            self._late_replies[method].append(seconds)
+
     def push(self, payload: dict[str, Any]) -> int:
         with self._lock:
             update_id = next(self._update_ids)
@@ -218,18 +236,31 @@ class FakeTelegram:
             self._lock.notify_all()
             return update_id
 
-    def message(self, text: str, *, chat_id: int = 1001, user_id: int = 501,
-                chat_type: str = "private", entities: list[dict[str, Any]] | None = None,
-                reply_to: Sent | None = None) -> int:
+    @staticmethod
+    def _user(user_id: int, language: str | None = None) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        if language:
+            user["language_code"] = language
+        return user
+
+    @staticmethod
+    def _chat(chat_id: int, chat_type: str) -> dict[str, Any]:
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
-            chat["first_name"] = f"User{user_id}"
+            chat["first_name"] = f"User{chat_id}"
         else:
             chat["title"] = f"Group {chat_id}"
+        return chat
+
+    def message(self, text: str, *, chat_id: int = 1001, user_id: int = 501,
+                chat_type: str = "private", entities: list[dict[str, Any]] | None = None,
+                reply_to: Sent | None = None, language: str | None = None,
+                edited: bool = False) -> int:
+        """A text message; `edited=True` sends it as an edit of an earlier message."""
+        chat = self._chat(chat_id, chat_type)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
-            "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
-            "text": text,
+            "from": self._user(user_id, language), "text": text,
         }
         if text.startswith("/"):
             command = text.split()[0]
@@ -242,7 +273,35 @@ class FakeTelegram:
                 "message_id": reply_to.message_id, "date": int(time.time()), "chat": chat,
                 "from": self._bot_user(), "text": reply_to.shown,
             }
+        if edited:
+            message["edit_date"] = int(time.time())
+            return self.push({"edited_message": message})
         return self.push({"message": message})
+
+    def media(self, kind: str, *, chat_id: int = 1001, user_id: int = 501,
+              chat_type: str = "private", language: str | None = None) -> int:
+        """A message without text: a sticker, a photo, a voice note or a document."""
+        content: dict[str, Any] = {
+            "sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
+                        "is_animated": False, "is_video": False, "type": "regular"},
+            "photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}],
+            "voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3},
+            "document": {"file_id": "d1", "file_unique_id": "d1"},
+        }[kind]
+        return self.push({"message": {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type), "from": self._user(user_id, language),
+            kind: content}})
+
+    def added_to_group(self, chat_id: int, *, by_user: int = 501,
+                       language: str | None = None) -> int:
+        """Someone adds the bot to a group (a my_chat_member update)."""
+        def member(status: str) -> dict[str, Any]:
+            return {"status": status, "user": self._bot_user()}
+        return self.push({"my_chat_member": {
+            "chat": self._chat(chat_id, "supergroup"), "from": self._user(by_user, language),
+            "date": int(time.time()), "old_chat_member": member("left"),
+            "new_chat_member": member("member")}})
 
     def mention(self, text_before: str = "", text_after: str = "", **kwargs: Any) -> int:
         """A group message mentioning the bot by @username."""
@@ -253,20 +312,32 @@ class FakeTelegram:
         return self.message(text, chat_type=kwargs.pop("chat_type", "supergroup"),
                             entities=[entity], **kwargs)
 
-    def inline(self, query: str, user_id: int = 501) -> int:
+    def inline(self, query: str, user_id: int = 501, language: str | None = None) -> int:
         return self.push({"inline_query": {
             "id": f"iq{next(self._message_ids)}", "query": query, "offset": "",
-            "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+            "from": self._user(user_id, language),
         }})
 
-    def press(self, button_data: str, on: Sent, user_id: int = 501) -> int:
+    def press(self, button_data: str, on: Sent, user_id: int = 501,
+              language: str | None = None) -> int:
+        chat_type = "private" if on.chat_id > 0 else "supergroup"
         return self.push({"callback_query": {
             "id": f"cb{next(self._message_ids)}", "chat_instance": "ci", "data": button_data,
-            "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+            "from": self._user(user_id, language),
             "message": {"message_id": on.message_id, "date": int(time.time()),
-                        "chat": {"id": on.chat_id, "type": "private", "first_name": "U"},
+                        "chat": self._chat(on.chat_id, chat_type),
                         "from": self._bot_user(), "text": on.shown},
         }})
+
+    def button_data(self, on: Sent) -> list[str]:
+        """The callback data of every button under a message, row by row."""
+        rows = (on.reply_markup or {}).get("inline_keyboard", [])
+        return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
+
+    def current(self, sent: Sent) -> Sent:
+        """A message as it reads now, after any edits."""
+        with self._lock:
+            return next(m for m in self.sent if m.message_id == sent.message_id)
 
     def to_chat(self, chat_id: int) -> list[Sent]:
         with self._lock:
@@ -304,6 +375,7 @@ class FakeTelegram:
             self.calls.append(method)
             fault = self._faults[method].popleft() if self._faults[method] else None
             delay = self._delays[method].popleft() if self._delays[method] else 0.0
+            late = self._late_replies[method].popleft() if self._late_replies[method] else 0.0
         time.sleep(delay)  # each request has its own thread: only this caller waits
         if fault is not None:
             status, retry_after = fault
@@ -322,6 +394,7 @@ class FakeTelegram:
             error = {"ok": False, "error_code": exc.code, "description": exc.description}
             self._reply(request, exc.code, error)
             return
+        time.sleep(late)
         self._reply(request, 200, {"ok": True, "result": result})
 
     @staticmethod
@@ -359,7 +432,52 @@ class FakeTelegram:
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands") or []
+        for command in commands:
+            if not COMMAND_NAME.match(command.get("command", "")):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        with self._lock:
+            self.commands[params.get("language_code") or ""] = commands
         return True
+
+    def _api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        return self._describe("description", params, 512)
+
+    def _api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        return self._describe("short_description", params, 120)
+
+    def _describe(self, kind: str, params: dict[str, Any], limit: int) -> bool:
+        value = params.get(kind) or ""
+        if len(value.encode("utf-16-le")) // 2 > limit:
+            raise ApiError(400, f"Bad Request: {kind.upper()}_INVALID")
+        with self._lock:
+            self.descriptions[(kind, params.get("language_code") or "")] = value
+        return True
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        shown = check_text(params.get("text"), params.get("parse_mode"))
+        markup = params.get("reply_markup")
+        check_keyboard(markup)
+        if "inline_message_id" in params:
+            return True
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        with self._lock:
+            found = next((m for m in self.sent
+                          if m.chat_id == chat_id and m.message_id == message_id), None)
+            if found is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if found.text == str(params["text"]) and found.reply_markup == markup:
+                raise ApiError(400, "Bad Request: message is not modified: specified new "
+                                    "message content and reply markup are exactly the same "
+                                    "as a current content and reply markup of the message")
+            found.text, found.shown, found.reply_markup = str(params["text"]), shown, markup
+            found.parse_mode = params.get("parse_mode")
+            self.edits.append(replace(found))
+        return {"message_id": message_id, "date": int(time.time()),
+                "chat": self._chat(chat_id, "private" if chat_id > 0 else "supergroup"),
+                "from": self._bot_user(), "text": shown}
 
     def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -367,10 +485,16 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + timeout
         with self._lock:
+            if "allowed_updates" in params:  # Telegram keeps the last list it was given
+                self.allowed_updates = list(params["allowed_updates"]) or None
+            if self.allowed_updates is not None:
+                # Updates of other types are never delivered at all.
+                self.updates = [u for u in self.updates
+                                if next(k for k in u if k != "update_id")
+                                in self.allowed_updates]
             if offset:
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 self.confirmed = max(self.confirmed, offset - 1)
-            self._waking = False
             while not self.updates and not self._closing and not self._waking \
                     and not self.revoked:
                 remaining = deadline - time.monotonic()
@@ -416,6 +540,12 @@ class FakeTelegram:
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if len(str(params.get("text") or "").encode("utf-16-le")) // 2 > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         with self._lock:
+            if any(a["callback_query_id"] == params["callback_query_id"]
+                   for a in self.callback_answers):
+                raise ApiError(400, "Bad Request: query is too old and response timeout "
+                                    "expired or query ID is invalid")
             self.callback_answers.append(params)
         return True

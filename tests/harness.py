@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.ext import AIORateLimiter, Application
 
 from bot.config import Config
 from bot.telegram.app import Outcome, build_application
+from bot.telegram.handlers import ALLOWED_UPDATES
 from bot.telegram.limits import RetryingRateLimiter
 from tests.fake_telegram import FakeTelegram
 
@@ -39,22 +39,22 @@ def config_for(fake: FakeTelegram, knowledge: Path, db_path: Path,
 async def running_bot(fake: FakeTelegram, knowledge: Path, db_path: Path, *,
                       admins: frozenset[int] = frozenset(),
                       limiter: AIORateLimiter | None = None,
-                      per_user: int = 5, outcome: Outcome | None = None
-                      ) -> AsyncIterator[AnyApp]:
+                      per_user: int = 5, outcome: Outcome | None = None,
+                      read_timeout: float | None = None) -> AsyncIterator[AnyApp]:
     app = build_application(config_for(fake, knowledge, db_path, admins),
                             rate_limiter=limiter or fast_limiter(), per_user=per_user,
-                            outcome=outcome)
+                            outcome=outcome, read_timeout=read_timeout)
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=1,
-                                    allowed_updates=Update.ALL_TYPES)
+                                    allowed_updates=ALLOWED_UPDATES)
     await app.start()
     try:
         yield app
     finally:
-        fake.wake_polls()
+        fake.end_polls()
         if app.updater.running:
             await app.updater.stop()
         if app.running:

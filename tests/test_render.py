@@ -1,50 +1,30 @@
 import html
 import re
-from html.parser import HTMLParser
 
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
-from bot.models import Answer, Citation, Claim, Item, Phrase, Topic
+from bot.models import Answer, Citation, Claim, Item, Phrase, Source, Topic
 from bot.render import (
     TELEGRAM_LIMIT,
     render_html,
-    render_html_parts,
     render_plain,
-    split_message,
+    render_sources,
+    render_telegram,
+    split_within,
     tg_len,
+    visible_len,
 )
+from tests.fake_telegram import check_text
 
 CITE = Citation("s1", "A <title> & more", "Pub & Co", "2023-05-01", 'https://x.org/?a=1&b="2"')
 
-# Telegram's HTML mode accepts these tags only (and <a href>); entities must be well formed.
-ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-           "tg-spoiler", "span", "blockquote", "tg-emoji"}
-
-
-class TelegramHTML(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.stack: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in ALLOWED, tag
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.stack and self.stack.pop() == tag, tag
-
-    def handle_entityref(self, name):
-        assert name in ("lt", "gt", "amp", "quot"), name
-
 
 def assert_telegram_safe(text: str) -> None:
-    assert tg_len(text) <= TELEGRAM_LIMIT
-    parser = TelegramHTML()
-    parser.feed(text)
-    parser.close()
-    assert parser.stack == []
-    assert not re.search(r"&(?!(lt|gt|amp|quot|#\d+);)", text)
+    """What the imitation of Telegram would accept: the same check the end-to-end tests use."""
+    shown = check_text(text, "HTML")
+    assert tg_len(shown) <= TELEGRAM_LIMIT and visible_len(text) == tg_len(shown)
 
 
 def answer_with(context: str, n_items: int = 1, headline: str = "") -> Answer:
@@ -86,20 +66,37 @@ def test_escaping_heavy_text_still_fits(context):
     assert html.unescape(text)
 
 
-def test_split_message_cuts_at_paragraphs_into_valid_messages():
+def test_a_long_list_pages_every_item_once_within_the_limit():
     answer = answer_with("y" * 300, n_items=60)
-    parts = render_html_parts(answer)
-    assert len(parts) > 1
-    for part in parts:
-        assert_telegram_safe(part)
-    assert sum(p.count("• <b>") for p in parts) == 60
+    first = render_telegram(answer)
+    assert first.pages == 8
+    seen = 0
+    for page in range(first.pages):
+        rendered = render_telegram(answer, page=page)
+        assert_telegram_safe(rendered.text)
+        seen += rendered.text.count("• <b>")
+    assert seen == 60
 
 
-@given(st.lists(st.text(max_size=5000), min_size=1, max_size=5))
-def test_split_message_never_exceeds_the_limit(paragraphs):
-    text = "\n\n".join(html.escape(p, quote=False) for p in paragraphs)
-    for part in split_message(text):
-        assert 0 < tg_len(part) <= TELEGRAM_LIMIT
+def test_sources_are_paged_newest_first():
+    make = TypeAdapter(Source).validate_python
+    sources = [make({"id": f"s{n}", "title": f"Title {n}", "publisher": "P",
+                     "date": f"2023-01-{n + 1:02d}", "url": "https://x.org", "evidence": ["x"]})
+               for n in range(30)]
+    first = render_sources(sources, lang="fr")
+    assert first.pages == 2 and "30 sources" in first.text
+    assert first.text.index("Title 29") < first.text.index("Title 28")
+    assert "30 janvier 2023" in first.text
+    assert_telegram_safe(render_sources(sources, page=1).text)
+
+
+def test_context_is_cut_at_a_sentence_and_the_rest_kept_behind_the_quote():
+    shown, rest = split_within("First one. Second one is here. Third.", 30)
+    assert (shown, rest) == ("First one. Second one is here.", "Third.")
+    item = Item("Fact", "A. " + "Long sentence here. " * 40, (CITE,), when="2023-05-01")
+    text = render_html(Answer("fact", "q", 0.9, None, (item,)))
+    visible, hidden = text.split("<blockquote expandable>")
+    assert visible_len(visible) < 400 and "Long sentence here." in hidden
 
 
 def test_lengths_are_counted_as_telegram_counts_them():
@@ -114,15 +111,17 @@ def test_emoji_heavy_answers_fit_in_utf16_units(n):
     # this reply would pass a length check and be rejected by Telegram.
     text = render_html(answer_with("🙂" * 3000, n_items=n))
     assert_telegram_safe(text)
-    for part in render_html_parts(answer_with("🙂" * 3000, n_items=n)):
-        assert_telegram_safe(part)
+    answer = answer_with("🙂" * 3000, n_items=n)
+    for page in range(render_telegram(answer).pages):
+        assert_telegram_safe(render_telegram(answer, page=page, brief=True).text)
 
 
 def test_dates_and_labels_follow_the_reader_language():
     answer = answer_with("ctx")
     assert "1 May 2023: <b>fact</b>" in render_plain(answer)
     french = render_plain(answer, lang="fr")
-    assert "1 mai 2023" in french and "Les sources divergent" in french
+    assert "1er mai 2023 : <b>fact</b>" in french and "Les sources divergent" in french
+    assert "Voir aussi :" in french
 
 
 def test_choices_are_numbered_with_their_dates():
@@ -131,8 +130,8 @@ def test_choices_are_numbered_with_their_dates():
     plain = render_plain(answer)
     assert "Which one do you mean?" in plain
     assert "1. Attack on <Kidal> (12 February 2016)" in plain and "2. Other" in plain
-    html_text = render_html(answer)
-    assert "1. Attack on &lt;Kidal&gt; (12 February 2016)" in html_text
+    html_text = render_html(answer)  # in Telegram the choices are buttons
+    assert html_text == "<b>Which one do you mean?</b>"
     assert_telegram_safe(html_text)
 
 
@@ -143,3 +142,10 @@ def test_a_long_french_item_is_cut_in_french():
     assert_telegram_safe(text)
     assert "Titre français" in text and "français français" in text
     assert "English" not in text and "anglais" not in text
+
+
+def test_every_catalogue_string_exists_in_both_languages():
+    from bot.i18n import CATALOGUE
+
+    for key, texts in CATALOGUE.items():
+        assert set(texts) == {"en", "fr"} and all(texts.values()), key

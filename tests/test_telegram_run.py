@@ -122,7 +122,7 @@ def test_a_token_revoked_while_running_stops_the_bot_with_exit_1(fake, tmp_path)
 
 
 def test_telegram_unreachable_for_a_few_seconds_at_start_up_is_waited_out(fake, tmp_path):
-    fake.fail_next("getMe", 502, times=3)
+    fake.fail_next("getMe", 502, times=2)
     bot = start_bot(fake, tmp_path)
     try:
         fake.message("kidal", chat_id=340)
@@ -130,7 +130,7 @@ def test_telegram_unreachable_for_a_few_seconds_at_start_up_is_waited_out(fake, 
     finally:
         code, log = stop(bot, signal.SIGTERM)
     assert code == 0, log
-    assert fake.calls.count("getMe") == 4
+    assert fake.calls.count("getMe") == 3
 
 
 def test_credentials_in_the_api_url_never_reach_the_log(fake, tmp_path):

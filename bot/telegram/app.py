@@ -8,26 +8,30 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram import BotCommand
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot.config import Config
+from bot.i18n import LANGS, say
 from bot.models import Phrase
 from bot.redact import Redactor, install
 from bot.service import AnswerService
 from bot.telegram import handlers
-from bot.telegram.handlers import ADMINS, SERVICE, phrase_html
-from bot.telegram.keyboards import TOPIC_PREFIX
+from bot.telegram.handlers import ADMINS, ALLOWED_UPDATES, NO_PREVIEW, PAGES, SERVICE, phrase_html
+from bot.telegram.keyboards import PageCache
 from bot.telegram.limits import (
     GROUP_PER_MINUTE,
     OVERALL_PER_SECOND,
@@ -43,6 +47,25 @@ log = logging.getLogger(__name__)
 STARTUP_RETRIES = 8
 EXIT_OK, EXIT_FAILED = 0, 1
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
+# The command menu, in order; /reload is for curators and stays out of it.
+MENU = ("start", "ask", "timeline", "sources", "help")
+
+
+async def introduce(app: AnyApp) -> None:
+    """The command menu and the bot's profile texts, in English (the default) and French.
+    A failure here costs the menu, never the start."""
+    for lang in LANGS:
+        code = None if lang == "en" else lang
+        try:
+            await app.bot.set_my_commands(
+                [BotCommand(c, say(Phrase.of(f"cmd-{c}"), lang)) for c in MENU],
+                language_code=code)
+            await app.bot.set_my_description(say(Phrase.of("bot-description"), lang),
+                                             language_code=code)
+            await app.bot.set_my_short_description(
+                say(Phrase.of("bot-short-description"), lang), language_code=code)
+        except TelegramError as exc:
+            log.warning("could not set the %s command menu and description: %s", lang, exc)
 
 
 @dataclass
@@ -62,6 +85,7 @@ def build_application(
     rate_limiter: AIORateLimiter | None = None,
     outcome: Outcome | None = None,
     per_user: int = 5,
+    read_timeout: float | None = None,
 ) -> AnyApp:
     """The Application with every handler registered; `run` and the tests start it."""
     if not config.telegram_token:
@@ -82,11 +106,12 @@ def build_application(
 
     async def tell_admins(phrase: Phrase) -> None:
         for admin in sorted(config.admin_ids):
-            await app.bot.send_message(admin, phrase_html(phrase, "en"), parse_mode="HTML")
+            await app.bot.send_message(admin, phrase_html(phrase, "en"))
 
     answers = AnswerService(config.knowledge_dir, config.db_path, notify=tell_admins)
 
     async def post_init(app: AnyApp) -> None:
+        await introduce(app)
         opened = answers.opened
         if opened.state != "current":
             for problem in opened.problems[:20]:
@@ -103,12 +128,17 @@ def build_application(
         ApplicationBuilder()
         .token(config.token())
         .base_url(config.telegram_base_url)
-        .request(TokenWatch(token_rejected, connection_pool_size=256))
-        .get_updates_request(TokenWatch(token_rejected, connection_pool_size=1))
+        .request(TokenWatch(token_rejected, connection_pool_size=256,
+                            **({"read_timeout": read_timeout} if read_timeout else {})))
+        # Two connections: the last poll may still be closing when the final getUpdates
+        # confirms what was handled, at shutdown.
+        .get_updates_request(TokenWatch(token_rejected, connection_pool_size=2))
         .rate_limiter(rate_limiter or RetryingRateLimiter(
             overall_max_rate=OVERALL_PER_SECOND, group_max_rate=GROUP_PER_MINUTE,
             group_time_period=60, max_retries=5))
         .concurrent_updates(FairUse(handlers.too_fast, per_user=per_user))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                           allow_sending_without_reply=True))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -116,22 +146,29 @@ def build_application(
     app_ref.append(app)
     app.bot_data[SERVICE] = answers
     app.bot_data[ADMINS] = config.admin_ids
+    app.bot_data[PAGES] = PageCache()
 
     # Order matters: commands first, so "/ask" in a private chat is not read as a question;
     # then private text, then group messages addressed to the bot; other group chatter falls
-    # through every filter and is ignored.
-    app.add_handler(CommandHandler(["start", "help"], handlers.start))
-    app.add_handler(CommandHandler("ask", handlers.ask_command))
-    app.add_handler(CommandHandler("sources", handlers.sources))
-    app.add_handler(CommandHandler("timeline", handlers.timeline))
-    app.add_handler(CommandHandler("reload", handlers.reload))
+    # through every filter and is ignored. New messages only: an edit is never answered again.
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE & new
+    app.add_handler(CommandHandler(["start", "help"], handlers.start, filters=new))
+    app.add_handler(CommandHandler("ask", handlers.ask_command, filters=new))
+    app.add_handler(CommandHandler("sources", handlers.sources, filters=new))
+    app.add_handler(CommandHandler("timeline", handlers.timeline, filters=new))
+    app.add_handler(CommandHandler("reload", handlers.reload, filters=new))
+    app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
+    app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   handlers.not_text))
     app.add_handler(MessageHandler(
-        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.private_text))
-    app.add_handler(MessageHandler(
-        filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & handlers.AddressedToBot(),
-        handlers.group_text))
-    app.add_handler(CallbackQueryHandler(handlers.topic_button, pattern=f"^{TOPIC_PREFIX}"))
+        filters.ChatType.GROUPS & new & filters.TEXT & ~filters.COMMAND
+        & handlers.AddressedToBot(), handlers.group_text))
+    app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
+    app.add_handler(ChatMemberHandler(handlers.added_to_group,
+                                      ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(handlers.on_error)
     return app
 
@@ -146,7 +183,7 @@ def run(config: Config) -> int:
     app = build_application(config, outcome=outcome)
     log.info("Bot starting (polling %s)", config.telegram_base_url)
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False,
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False,
                         bootstrap_retries=STARTUP_RETRIES)
     except InvalidToken:
         outcome.token_rejected = True

@@ -1,5 +1,6 @@
 """Handlers: each reads an update, asks the engine through the service, and replies in the
-asker's language. Every path answers the person who asked, failures included."""
+asker's language. Every path answers the person who asked, failures included; in groups the
+bot speaks only when addressed, and briefly."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging
 from collections.abc import Sequence
 
 from telegram import (
+    ChatMember,
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -16,31 +19,58 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TimedOut
 from telegram.ext import ContextTypes
 from telegram.ext.filters import MessageFilter
 
-from bot.engine import Engine
-from bot.i18n import Lang, human_date, say
+from bot.engine import MAX_PAGED_ITEMS, Engine
+from bot.i18n import LANGS, Lang, human_date, say
 from bot.language import reply_language
 from bot.models import Answer, Phrase, Topic
-from bot.render import render_html, render_html_parts, split_message, tg_len
+from bot.render import (
+    Rendered,
+    context_of,
+    cut,
+    render_sources,
+    render_telegram,
+    split_within,
+    title_of,
+)
 from bot.service import AnswerService, ReloadFailed
-from bot.telegram.keyboards import TOPIC_PREFIX, topic_keyboard
+from bot.telegram.keyboards import (
+    PageCache,
+    Press,
+    answer_keyboard,
+    pager_row,
+    parse,
+    topic_buttons,
+)
 
 log = logging.getLogger(__name__)
 
-SERVICE = "answers"  # key of the AnswerService in bot_data
+SERVICE = "answers"  # bot_data keys
 ADMINS = "admin_ids"
+PAGES = "pages"
+# Only what the bot handles reaches it: edited messages, channel posts and the rest never do.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY,
+                   Update.MY_CHAT_MEMBER]
 MAX_INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 30  # short, so that a reload shows in inline results soon
+INLINE_TITLE_UNITS = 100
+INLINE_DESCRIPTION_UNITS = 150
 MAX_PROBLEMS_SHOWN = 20
-PROBLEM_LENGTH = 180  # UTF-16 units per problem line: 20 of them fit in one message
+PROBLEM_UNITS = 180  # per problem line: 20 of them fit in one message
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def service(context: ContextTypes.DEFAULT_TYPE) -> AnswerService:
     found: AnswerService = context.bot_data[SERVICE]
+    return found
+
+
+def pages(context: ContextTypes.DEFAULT_TYPE) -> PageCache:
+    found: PageCache = context.bot_data[PAGES]
     return found
 
 
@@ -57,6 +87,10 @@ def phrase_html(phrase: Phrase, lang: Lang) -> str:
 def lang_of(update: Update, question: str = "") -> Lang:
     user = update.effective_user
     return reply_language(question, user.language_code if user else None)
+
+
+def in_group(message: Message | None) -> bool:
+    return message is not None and message.chat.type != ChatType.PRIVATE
 
 
 # --- Who the message is for -----------------------------------------------------------------
@@ -83,7 +117,7 @@ def _mentions(message: Message, username: str, bot_id: int) -> bool:
     )
 
 
-def _without_mention(message: Message, username: str) -> str:
+def without_mention(message: Message, username: str) -> str:
     """The message's text with the bot's mentions cut out by their entities, so that
     "@bot, when did..." keeps its question whatever punctuation follows the name."""
     raw = message.text or ""
@@ -101,43 +135,49 @@ def _without_mention(message: Message, username: str) -> str:
 # --- Replies --------------------------------------------------------------------------------
 
 
-async def send_answer(message: Message, answer: Answer, lang: Lang) -> None:
-    """Reply with an answer; "which one?" choices, or the closest topics when the engine
-    was not sure, become buttons."""
-    keyboard = None
-    if answer.choices:
-        keyboard = topic_keyboard(answer.choices, lang)
-    elif not answer.is_answer:
-        keyboard = topic_keyboard(answer.topics, lang)
-    await message.reply_html(
-        render_html(answer, lang=lang), reply_markup=keyboard, link_preview_options=NO_PREVIEW,
-        do_quote=message.chat.type != ChatType.PRIVATE,
-    )
+def _paged(context: ContextTypes.DEFAULT_TYPE, answer: Answer, lang: Lang, brief: bool,
+           key: str | None = None) -> tuple[Rendered, InlineKeyboardMarkup | None]:
+    rendered = render_telegram(answer, lang=lang, brief=brief)
+    if rendered.pages > 1 and key is None:
+        key = pages(context).put(answer, lang, brief)
+    return rendered, answer_keyboard(answer, lang, rendered, key, brief)
 
 
-async def send_parts(message: Message, parts: Sequence[str]) -> None:
-    for part in parts:
-        await message.reply_html(part, link_preview_options=NO_PREVIEW, do_quote=False)
+async def reply_answer(message: Message, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
+                       lang: Lang, key: str | None = None) -> None:
+    """One message: the answer's first page, with its buttons. Quoted in groups, so that the
+    thread stays readable."""
+    brief = in_group(message)
+    rendered, keyboard = _paged(context, answer, lang, brief, key)
+    await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=brief)
 
 
 async def ask(message: Message, update: Update, context: ContextTypes.DEFAULT_TYPE,
               question: str) -> None:
     lang = lang_of(update, question)
-    answer = await service(context).run(lambda engine: engine.ask(question))
-    await send_answer(message, answer, lang)
+    answer = await service(context).run(
+        lambda engine: engine.ask(question, list_limit=MAX_PAGED_ITEMS))
+    await reply_answer(message, context, answer, lang)
 
 
-# --- Handlers -------------------------------------------------------------------------------
+# --- Commands -------------------------------------------------------------------------------
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start and /help: what the bot knows, with example topics as buttons."""
-    assert update.effective_message is not None
+    """/start and /help: what the bot knows, with example topics as buttons. A deep link
+    (t.me/<bot>?start=kidal) asks its payload as a question."""
+    message = update.effective_message
+    assert message is not None
+    payload = " ".join(context.args or []).strip()
+    if payload and payload not in ("help", "nomatch"):
+        await ask(message, update, context, payload.replace("_", " ").replace("-", " "))
+        return
     lang = lang_of(update)
     featured = await service(context).run(lambda engine: engine.featured())
-    await update.effective_message.reply_html(
-        say(Phrase.of("help"), lang), reply_markup=topic_keyboard(featured, lang),
-        do_quote=False)
+    rows = topic_buttons(featured, lang)
+    await message.reply_text(say(Phrase.of("help"), lang),
+                             reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+                             do_quote=False)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -146,9 +186,81 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert message is not None
     question = " ".join(context.args or [])
     if not question.strip():
-        await message.reply_text(say(Phrase.of("ask-usage"), lang_of(update)))
+        await message.reply_text(say(Phrase.of("ask-usage"), lang_of(update)),
+                                 do_quote=in_group(message))
         return
     await ask(message, update, context, question)
+
+
+async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/timeline: the withdrawal step by step, one message paged in place."""
+    message = update.effective_message
+    assert message is not None
+    lang = lang_of(update)
+    answer = await service(context).run(lambda engine: engine.timeline())
+    await reply_answer(message, context, answer, lang, key=f"tl.{lang}")
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sources: every source, newest first, one message paged in place."""
+    message = update.effective_message
+    assert message is not None
+    lang = lang_of(update)
+    rendered = render_sources(list(service(context).engine.sources.values()), lang=lang)
+    markup = (InlineKeyboardMarkup([pager_row(f"src.{lang}", 0, rendered.pages)])
+              if rendered.pages > 1 else None)
+    await message.reply_text(rendered.text, reply_markup=markup, do_quote=in_group(message))
+
+
+def problem_lines(problems: Sequence[str], lang: Lang) -> str:
+    shown = [f"• {html.escape(cut(p, PROBLEM_UNITS), quote=False)}"
+             for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(text("problems-more", lang, count=len(problems) - MAX_PROBLEMS_SHOWN))
+    return "\n".join(shown)
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins only): re-read the knowledge and swap the index while serving. Always
+    replies: with counts, with at most 20 problems and the number of the rest, or with a
+    failure that names no server path."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None
+    lang = lang_of(update)
+    admins: frozenset[int] = context.bot_data[ADMINS]
+    if user is None or user.id not in admins:
+        await message.reply_text(say(Phrase.of("reload-denied"), lang), do_quote=False)
+        return
+    try:
+        report = await service(context).reload()
+    except ReloadFailed as exc:
+        head = text("reload-failed", lang, count=len(exc.problems))
+        await message.reply_text(f"{head}\n\n{problem_lines(exc.problems, lang)}",
+                                 do_quote=False)
+        return
+    counts = report.counts
+    await message.reply_text(text("reloaded", lang, ms=f"{report.seconds * 1000:.0f}",
+                                  sources=counts["sources"], events=counts["events"],
+                                  faq=counts["faq"]), do_quote=False)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, in a private chat (groups stay quiet: the command may
+    be another bot's)."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(say(Phrase.of("unknown-command"),
+                                                  lang_of(update)), do_quote=False)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo, voice note or file in a private chat: the bot reads text only."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(say(Phrase.of("text-only"), lang_of(update)),
+                                              do_quote=False)
+
+
+# --- Questions ------------------------------------------------------------------------------
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -162,90 +274,84 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """A group message that mentions the bot or replies to it."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    await ask(message, update, context, _without_mention(message, context.bot.username))
+    await ask(message, update, context, without_mention(message, context.bot.username))
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/sources: every source, newest first, as many messages as it takes."""
-    assert update.effective_message is not None
-    lang = lang_of(update)
-    rows = sorted(service(context).engine.sources.values(),
-                  key=lambda s: (s.date.iso, s.id), reverse=True)
-    lines = [f"<b>{text('sources-count', lang, count=len(rows))}</b>"]
-    lines += [
-        f'• <a href="{html.escape(s.url, quote=True)}">{html.escape(s.title, quote=False)}</a>, '
-        f"{html.escape(s.publisher, quote=False)}, {human_date(s.date, lang)}"
-        for s in rows
-    ]
-    await send_parts(update.effective_message, split_message("\n".join(lines)))
+# --- Buttons --------------------------------------------------------------------------------
 
 
-async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/timeline: the withdrawal chronology."""
-    assert update.effective_message is not None
-    answer = await service(context).run(lambda engine: engine.timeline())
-    await send_parts(update.effective_message, render_html_parts(answer, lang=lang_of(update)))
-
-
-def problem_lines(problems: Sequence[str], lang: Lang) -> str:
-    shown = [f"• {html.escape(_cut(p, PROBLEM_LENGTH), quote=False)}"
-             for p in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        shown.append(text("problems-more", lang, count=len(problems) - MAX_PROBLEMS_SHOWN))
-    return "\n".join(shown)
-
-
-def _cut(line: str, size: int) -> str:
-    if tg_len(line) <= size:
-        return line
-    while tg_len(line) > size - 1:
-        line = line[:-1]
-    return line + "…"
-
-
-async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reload (admins only): re-read the knowledge and swap the index while serving. Always
-    replies: with counts, with at most 20 problems and the number of the rest, or with a
-    failure that names no server path."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None
-    lang = lang_of(update)
-    admins: frozenset[int] = context.bot_data[ADMINS]
-    if user is None or user.id not in admins:
-        await message.reply_text(say(Phrase.of("reload-denied"), lang))
-        return
-    try:
-        report = await service(context).reload()
-    except ReloadFailed as exc:
-        head = text("reload-failed", lang, count=len(exc.problems))
-        await message.reply_html(f"{head}\n\n{problem_lines(exc.problems, lang)}",
-                                 do_quote=False)
-        return
-    counts = report.counts
-    await message.reply_html(text("reloaded", lang, ms=f"{report.seconds * 1000:.0f}",
-                                  sources=counts["sources"], events=counts["events"],
-                                  faq=counts["faq"]), do_quote=False)
-
-
-async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A pressed topic button: answer with that entry."""
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every button press gets an answer, so that no spinner hangs: stale and unknown data
+    included."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     lang = lang_of(update)
-    doc_id = query.data.removeprefix(TOPIC_PREFIX)
-    answer = await service(context).run(lambda engine: engine.topic(doc_id))
+    press = parse(query.data or "", lang)
+    if press is None:
+        await query.answer(say(Phrase.of("button-stale"), lang), show_alert=True)
+        return
+    if press.action == "p":
+        await _page(update, context, press)
+        return
+    answer = await service(context).run(lambda engine: engine.topic(press.target))
     if answer is None:
-        await query.answer(say(Phrase.of("topic-gone"), lang), show_alert=True)
+        await query.answer(say(Phrase.of("topic-gone"), press.lang), show_alert=True)
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.reply_html(render_html(answer, lang=lang),
-                                       link_preview_options=NO_PREVIEW, do_quote=False)
+    message = query.message if isinstance(query.message, Message) else None
+    brief = in_group(message)
+    rendered, keyboard = _paged(context, answer, press.lang, brief)
+    if press.action == "c" or message is None:
+        # A choice replaces the question it answers ("which one?"), also in inline messages.
+        await _edit(query.edit_message_text(rendered.text, reply_markup=keyboard))
+    else:
+        await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=False)
+
+
+async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    if press.page is None:
+        await query.answer()  # the page counter: nothing to change
+        return
+    kind, _, lang_code = press.target.partition(".")
+    lang: Lang = lang_code if lang_code in LANGS else press.lang
+    brief = in_group(query.message if isinstance(query.message, Message) else None)
+    markup: InlineKeyboardMarkup | None
+    if kind == "src":
+        rendered = render_sources(list(service(context).engine.sources.values()), lang=lang,
+                                  page=press.page)
+        markup = InlineKeyboardMarkup([pager_row(press.target, rendered.page, rendered.pages)])
+    else:
+        if kind == "tl":
+            answer = await service(context).run(lambda engine: engine.timeline())
+        else:
+            kept = pages(context).get(press.target)
+            if kept is None:
+                await query.answer(say(Phrase.of("list-expired"), lang), show_alert=True)
+                return
+            answer, lang, brief = kept.answer, kept.lang, kept.brief
+        rendered = render_telegram(answer, lang=lang, brief=brief, page=press.page)
+        markup = answer_keyboard(answer, lang, rendered, press.target, brief)
+    await query.answer()
+    await _edit(query.edit_message_text(rendered.text, reply_markup=markup))
+
+
+async def _edit(edit: object) -> None:
+    """An edit in place; pressing twice before the first edit lands is not an error."""
+    try:
+        await edit  # type: ignore[misc]
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+# --- Inline mode ----------------------------------------------------------------------------
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """@bot words, in any chat: the best answers as articles, each the full cited answer."""
+    """@bot words, in any chat: the best answers as articles, each the full cited answer,
+    their description the fact itself."""
     query = update.inline_query
     assert query is not None
     words = query.query.strip()
@@ -260,32 +366,51 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     results = await service(context).run(found)
     articles = [_article(topic, answer, lang)
                 for topic, answer in results[:MAX_INLINE_RESULTS]]
-    button = None
+    button_ = None
     if not articles:
-        button = InlineQueryResultsButton(text=say(Phrase.of("inline-no-match"), lang),
-                                          start_parameter="nomatch")
-    await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, button=button)
+        button_ = InlineQueryResultsButton(text=say(Phrase.of("inline-no-match"), lang),
+                                           start_parameter="nomatch")
+    await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, button=button_)
+
+
+def inline_description(answer: Answer, lang: Lang) -> str:
+    """The fact in a line: its date and its first sentence."""
+    item = answer.items[0]
+    first, _ = split_within(context_of(item, lang), INLINE_DESCRIPTION_UNITS)
+    line = first if not item.when else say(
+        Phrase.of("dated", when=human_date(item.when, lang), title=first), lang)
+    return cut(line, INLINE_DESCRIPTION_UNITS)
 
 
 def _article(topic: Topic, answer: Answer, lang: Lang) -> InlineQueryResultArticle:
-    item = answer.items[0]
-    title = topic.title_fr if lang == "fr" and topic.title_fr else topic.title
-    context = item.context_fr if lang == "fr" and item.context_fr else item.context
     return InlineQueryResultArticle(
         id=topic.doc_id,
-        title=title[:200],
-        description=context[:200],
+        title=cut(title_of(answer.items[0], lang), INLINE_TITLE_UNITS),
+        description=inline_description(answer, lang),
         input_message_content=InputTextMessageContent(
-            render_html(answer, lang=lang), parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW
-        ),
+            render_telegram(answer, lang=lang).text, link_preview_options=NO_PREVIEW),
     )
+
+
+# --- Membership, floods and failures --------------------------------------------------------
+
+
+async def added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A short introduction when someone adds the bot to a group."""
+    change = update.my_chat_member
+    assert change is not None
+    joined = (change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
+              and change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED))
+    if not joined or change.chat.type == ChatType.PRIVATE:
+        return
+    lang = reply_language("", change.from_user.language_code)
+    await context.bot.send_message(change.chat.id, text("group-intro", lang,
+                                                         bot=context.bot.username))
 
 
 async def too_fast(update: Update) -> None:
     """Once per burst, to a user whose questions were dropped for flooding."""
-    lang = lang_of(update)
-    notice = say(Phrase.of("too-fast"), lang)
+    notice = say(Phrase.of("too-fast"), lang_of(update))
     if update.callback_query is not None:
         await update.callback_query.answer(notice)
     elif update.effective_message is not None and update.inline_query is None:
@@ -297,8 +422,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     wrong; the bot keeps serving."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
-    if not isinstance(update, Update):
-        return
+    if not isinstance(update, Update) or isinstance(context.error, TimedOut):
+        return  # a send that timed out may have been delivered: no "sorry" after an answer
     notice = say(Phrase.of("failed"), lang_of(update))
     try:
         if update.callback_query is not None:
@@ -308,4 +433,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text(notice, do_quote=False)
     except Exception:  # the failure may be Telegram itself; the log already has it
         log.warning("could not tell update %s's sender about the failure", update_id)
-
