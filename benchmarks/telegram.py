@@ -32,13 +32,13 @@ QUESTIONS = ["When did MINUSMA leave Kidal?", "sevare", "which closed first, Ans
 
 
 async def measure(updates: int, chats: int, limiter: RetryingRateLimiter,
-                  pace: float | None = None) -> list[str]:
+                  pace: float | None = None, log: bool = True) -> list[str]:
     """Push `updates` questions (all at once, or `pace` per second) and time the replies."""
     fake = FakeTelegram()
     fake.start()
     with tempfile.TemporaryDirectory() as tmp:
         async with running_bot(fake, ROOT / "knowledge", Path(tmp) / "index.sqlite",
-                               limiter=limiter) as app:
+                               limiter=limiter, log=log) as app:
             fair = app.update_processor
             assert isinstance(fair, FairUse)
             started = time.perf_counter()
@@ -118,6 +118,16 @@ def main() -> None:
     print("\nLatency runs from the update being queued at the imitation to the reply reaching "
           "it. In a burst it is mostly queueing; the paced run shows what one user waits. The "
           "imitation runs in the same process, so it shares the CPU with the bot.\n")
+    print("# The question log's cost (relaxed limits, burst; best of 3 runs each)\n")
+    best: dict[bool, float] = {}
+    for _ in range(3):
+        for log in (True, False):
+            row = asyncio.run(measure(args.updates, args.chats, relaxed(), None, log=log))
+            best[log] = max(best.get(log, 0.0), float(row[4]))
+    cost = (best[False] - best[True]) / best[False] * 100
+    print(table(["question log", "replies/s"],
+                [["on", f"{best[True]:.0f}"], ["off", f"{best[False]:.0f}"]]))
+    print(f"\nThe log costs {cost:.1f}% of replies per second.\n")
     print("# One user floods, under Telegram's limits\n")
     print(table(["scenario", "flooder's replies", "others' p50 ms", "others' p99 ms",
                  "rejected"], [asyncio.run(flood(telegram()))]))

@@ -26,8 +26,10 @@ from bot.knowledge import KnowledgeError, check_knowledge
 from bot.language import reply_language
 from bot.models import Phrase, Topic
 from bot.progress import Progress
+from bot.querylog import QuestionLog
 from bot.render import render_html, render_plain
 from bot.store import ForeignFileError, build_index, knowledge_fingerprint
+from bot.tables import table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
 HISTORY_FILE = Path.home() / ".minusma_bot_history"
@@ -55,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="print what the knowledge covers: events per year and kind, "
                    "sources, resolutions, leaders, gaps")
     sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    report_ = sub.add_parser("report", help="what people asked: the question log's figures and "
+                             "the declined questions asked most")
+    report_.add_argument("--log", type=Path, help="the question log (default: $BOT_LOG_PATH)")
+    report_.add_argument("--top", type=int, default=15, help="how many declined questions")
     ingest = sub.add_parser("ingest", help="turn saved mission pages into event candidates")
     ingest.add_argument("files", nargs="+", type=Path,
                         help="saved HTML pages or text files, or folders of them")
@@ -124,6 +130,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
     if command == "run":
         return _run(config, knowledge_dir, db_path)
+    if command == "report":
+        located = config.model_copy(update={"db_path": db_path}).question_log()
+        return _report(args.log or located, knowledge_dir, db_path, args.top)
     if command == "ingest":
         return _ingest(args.files, args.json, args.inbox or knowledge_dir / "inbox",
                        knowledge_dir)
@@ -199,6 +208,52 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
     except ForeignFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+
+
+def _report(path: Path | None, knowledge_dir: Path, db_path: Path, top: int) -> int:
+    if path is None or not path.is_file():
+        print(f"No question log at {path} yet (the Telegram bot writes it; BOT_LOG_PATH "
+              "sets where).", file=sys.stderr)
+        return EXIT_PROBLEMS
+    log = QuestionLog(path)
+    try:
+        summary = log.summary(top=10)
+        groups = log.unanswered(limit=top)
+    finally:
+        log.close()
+    titles: dict[str, str] = {}
+    try:
+        opened = open_resilient(knowledge_dir, db_path)
+        titles = {d: (doc.title if (doc := opened.engine.store.doc(d)) else d)
+                  for d, _ in summary.top_entries}
+        opened.engine.close()
+    except KnowledgeError:
+        pass  # the figures stand without titles
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    print(f"# Questions in {path}\n")
+    rows = [["today", str(summary.today)], ["last 7 days", str(summary.week)],
+            ["in all", str(summary.total)],
+            ["answered", f"{summary.answered:.0%}"], ["declined", f"{summary.declined:.0%}"],
+            ["choice offered", f"{summary.choice:.0%}"],
+            ["feedback 👍 / 👎", f"{summary.helpful} / {summary.not_helpful}"],
+            ["answer time p50 / p95 (7 days)", f"{ms(summary.p50_ms)} / {ms(summary.p95_ms)} ms"]]
+    if summary.askers is not None:
+        rows.append(["distinct askers (salted hash)", str(summary.askers)])
+    print(table(["", "figure"], rows))
+    if summary.top_entries:
+        print("\n# Most given answers\n")
+        print(table(["entry", "title", "times"],
+                    [[d, titles.get(d, d), str(n)] for d, n in summary.top_entries]))
+    print("\n# Declined questions asked most (similar wordings together)\n")
+    if not groups:
+        print("None.")
+    else:
+        print(table(["times", "question", "other wordings"],
+                    [[str(g.count), g.question, " / ".join(g.wordings[1:3])] for g in groups]))
+    return EXIT_OK
 
 
 def _lang(chosen: str, question: str) -> Lang:

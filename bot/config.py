@@ -41,6 +41,18 @@ class Config(BaseSettings):
         frozenset(), validation_alias="BOT_ADMIN_IDS",
         description="Comma-separated Telegram user ids allowed to /reload.")
 
+    log_path: str = Field(
+        "", validation_alias="BOT_LOG_PATH",
+        description="The question log (SQLite); empty: questions.sqlite beside the index; "
+                    "`off`: no log.")
+    log_retention_days: int = Field(
+        90, ge=1, validation_alias="BOT_LOG_RETENTION_DAYS",
+        description="Days a logged question is kept.")
+    log_salt: SecretStr | None = Field(
+        None, validation_alias="BOT_LOG_SALT",
+        description="Optional secret to count distinct askers through a salted hash; never "
+                    "written to the log.")
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _comma_separated(cls, raw: Any) -> Any:
@@ -60,6 +72,16 @@ class Config(BaseSettings):
             # The value may hold credentials, so only its scheme is repeated.
             raise ValueError(f"must start with http:// or https://, got {url.split(':')[0]!r}:")
         return url
+
+    def question_log(self) -> Path | None:
+        """Where questions are logged, or None when logging is off."""
+        if self.log_path.strip().lower() == "off":
+            return None
+        return Path(self.log_path) if self.log_path.strip() else (
+            self.db_path.with_name("questions.sqlite"))
+
+    def salt(self) -> str | None:
+        return self.log_salt.get_secret_value() if self.log_salt else None
 
     def token(self) -> str:
         """The token itself, for the one place that hands it to Telegram."""

@@ -263,6 +263,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "cmd-timeline": {"en": "The withdrawal, step by step", "fr": "Le retrait, étape par étape"},
     "cmd-sources": {"en": "Every source I cite", "fr": "Toutes les sources que je cite"},
     "cmd-help": {"en": "How to ask", "fr": "Comment poser une question"},
+    "helpful": {"en": "👍 Helpful", "fr": "👍 Utile"},
+    "not-helpful": {"en": "👎 Not helpful", "fr": "👎 Pas utile"},
     "bot-description": {
         "en": "I answer questions about MINUSMA, the UN peacekeeping mission in Mali (2013 to "
               "31 December 2023), in English or French, and cite my sources: title, "
@@ -331,6 +333,38 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "L'index est endommagé ({reason}) et n'a pas pu être reconstruit ({error}). "
               "Corrigez les fichiers de connaissances puis /reload.",
     },
+    "admin-only": {
+        "en": "Sorry, this command is for the bot's curators.",
+        "fr": "Désolé, cette commande est réservée aux curateurs du bot.",
+    },
+    "log-off": {
+        "en": "The question log is turned off (BOT_LOG_PATH=off).",
+        "fr": "Le journal des questions est désactivé (BOT_LOG_PATH=off).",
+    },
+    "feedback-thanks": {"en": "Thank you, noted.", "fr": "Merci, c'est noté."},
+    "stats-head": {
+        "en": "<b>Questions</b>: {today} today, {week} in 7 days, {total} in all",
+        "fr": "<b>Questions</b> : {today} aujourd'hui, {week} en 7 jours, {total} en tout",
+    },
+    "stats-outcomes": {
+        "en": "Answered {answered}, declined {declined}, choices offered {choice}",
+        "fr": "Répondues {answered}, déclinées {declined}, choix proposés {choice}",
+    },
+    "stats-askers": {"en": "Distinct askers: {count}", "fr": "Personnes distinctes : {count}"},
+    "stats-feedback": {"en": "Feedback: 👍 {up} · 👎 {down}", "fr": "Avis : 👍 {up} · 👎 {down}"},
+    "stats-latency": {
+        "en": "Answer time over 7 days: p50 {p50} ms, p95 {p95} ms",
+        "fr": "Temps de réponse sur 7 jours : p50 {p50} ms, p95 {p95} ms",
+    },
+    "stats-top": {"en": "<b>Most given answers</b>", "fr": "<b>Réponses les plus données</b>"},
+    "unanswered-head": {
+        "en": "<b>Most asked questions I declined</b>",
+        "fr": "<b>Questions déclinées les plus posées</b>",
+    },
+    "unanswered-none": {"en": "No declined questions in the log.",
+                        "fr": "Aucune question déclinée dans le journal."},
+    "export-caption": {"en": "The question log: {count} questions.",
+                       "fr": "Le journal des questions : {count} questions."},
     "failed": {
         "en": "Sorry, something went wrong while answering. Please try again.",
         "fr": "Désolé, un problème est survenu pendant la réponse. Veuillez réessayer.",

@@ -18,6 +18,8 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -96,14 +98,17 @@ def parse_html(text: str) -> str:
     return "".join(parser.text)
 
 
-def check_text(text: str | None, parse_mode: str | None) -> str:
+def check_text(text: str | None, parse_mode: str | None, limit: int = TEXT_LIMIT) -> str:
+    """The text as shown, or Telegram's 400: empty, bad HTML, or over `limit` UTF-16 units
+    (4096 for a message, 1024 for a caption)."""
     if text is None:
         raise ApiError(400, "Bad Request: message text is empty")
     shown = parse_html(text) if (parse_mode or "").upper() == "HTML" else text
     if not shown.strip():
         raise ApiError(400, "Bad Request: message text is empty")
-    if len(shown.encode("utf-16-le")) // 2 > TEXT_LIMIT:
-        raise ApiError(400, "Bad Request: message is too long")
+    if len(shown.encode("utf-16-le")) // 2 > limit:
+        raise ApiError(400, "Bad Request: message is too long" if limit == TEXT_LIMIT
+                       else "Bad Request: message caption is too long")
     return shown
 
 
@@ -139,6 +144,7 @@ class FakeTelegram:
     sent: list[Sent] = field(default_factory=list)
     inline_answers: list[dict[str, Any]] = field(default_factory=list)
     edits: list[Sent] = field(default_factory=list)  # every message as it was after an edit
+    documents: list[tuple[int, str, bytes]] = field(default_factory=list)  # chat, name, bytes
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # by language
     descriptions: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, language)
     allowed_updates: list[str] | None = None  # as the bot last asked for them
@@ -369,7 +375,7 @@ class FakeTelegram:
                                        "description": "Unauthorized"})
             return
         length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length).decode() if length else ""
+        body = request.rfile.read(length) if length else b""
         params = self._params(request.headers.get("Content-Type", ""), body)
         with self._lock:
             self.calls.append(method)
@@ -398,9 +404,12 @@ class FakeTelegram:
         self._reply(request, 200, {"ok": True, "result": result})
 
     @staticmethod
-    def _params(content_type: str, body: str) -> dict[str, Any]:
-        if not body:
+    def _params(content_type: str, raw: bytes) -> dict[str, Any]:
+        if not raw:
             return {}
+        if content_type.startswith("multipart/form-data"):
+            return FakeTelegram._multipart(content_type, raw)
+        body = raw.decode()
         if "json" in content_type:
             loaded: dict[str, Any] = json.loads(body)
             return loaded
@@ -408,6 +417,27 @@ class FakeTelegram:
         params: dict[str, Any] = {k: v[0] for k, v in form.items()}
         for key in JSON_FIELDS & params.keys():
             params[key] = json.loads(params[key])
+        return params
+
+    @staticmethod
+    def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+        """Fields of an upload; a file field becomes {"filename": ..., "content": bytes}."""
+        message = BytesParser(policy=default_policy).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+        params: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            filename = part.get_filename()
+            if filename:
+                params[str(name)] = {"filename": filename, "content": payload}
+            else:
+                value = payload.decode()
+                params[str(name)] = json.loads(value) if name in JSON_FIELDS else value
+        for key, value in list(params.items()):
+            # PTB names the file in the field itself: "attach://<field>".
+            if isinstance(value, str) and value.startswith("attach://"):
+                params[key] = params.get(value.removeprefix("attach://"), value)
         return params
 
     @staticmethod
@@ -523,6 +553,41 @@ class FakeTelegram:
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
                          "first_name": "U", "title": "G"},
                 "from": self._bot_user(), "text": shown}
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        document = params.get("document")
+        if not isinstance(document, dict) or not document.get("content"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption = params.get("caption")
+        shown = check_text(caption, params.get("parse_mode"), limit=1024) if caption else ""
+        chat_id = int(params["chat_id"])
+        with self._lock:
+            sent = Sent(next(self._message_ids), chat_id, str(caption or ""), shown,
+                        params.get("parse_mode"), params.get("reply_markup"), None,
+                        time.perf_counter())
+            self.sent.append(sent)
+            self.documents.append((chat_id, document["filename"], document["content"]))
+        return {"message_id": sent.message_id, "date": int(time.time()),
+                "chat": self._chat(chat_id, "private" if chat_id > 0 else "supergroup"),
+                "document": {"file_id": "doc1", "file_unique_id": "doc1",
+                             "file_name": document["filename"]}}
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        markup = params.get("reply_markup")
+        check_keyboard(markup)
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        with self._lock:
+            found = next((m for m in self.sent
+                          if m.chat_id == chat_id and m.message_id == message_id), None)
+            if found is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if found.reply_markup == markup:
+                raise ApiError(400, "Bad Request: message is not modified")
+            found.reply_markup = markup
+            self.edits.append(replace(found))
+        return {"message_id": message_id, "date": int(time.time()),
+                "chat": self._chat(chat_id, "private" if chat_id > 0 else "supergroup"),
+                "text": found.shown}
 
     def _api_answerInlineQuery(self, params: dict[str, Any]) -> bool:
         results = params.get("results") or []

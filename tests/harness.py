@@ -30,9 +30,10 @@ def fast_limiter() -> RetryingRateLimiter:
 
 
 def config_for(fake: FakeTelegram, knowledge: Path, db_path: Path,
-               admins: frozenset[int] = frozenset()) -> Config:
+               admins: frozenset[int] = frozenset(), log: bool = True) -> Config:
     return Config(knowledge_dir=knowledge, db_path=db_path, telegram_token=fake.token,
-                  telegram_base_url=fake.base_url, admin_ids=admins)
+                  telegram_base_url=fake.base_url, admin_ids=admins,
+                  log_path="" if log else "off")
 
 
 @asynccontextmanager
@@ -40,8 +41,9 @@ async def running_bot(fake: FakeTelegram, knowledge: Path, db_path: Path, *,
                       admins: frozenset[int] = frozenset(),
                       limiter: AIORateLimiter | None = None,
                       per_user: int = 5, outcome: Outcome | None = None,
-                      read_timeout: float | None = None) -> AsyncIterator[AnyApp]:
-    app = build_application(config_for(fake, knowledge, db_path, admins),
+                      read_timeout: float | None = None, log: bool = True
+                      ) -> AsyncIterator[AnyApp]:
+    app = build_application(config_for(fake, knowledge, db_path, admins, log),
                             rate_limiter=limiter or fast_limiter(), per_user=per_user,
                             outcome=outcome, read_timeout=read_timeout)
     await app.initialize()

@@ -3,6 +3,8 @@ polls until a signal, a rejected token, or Telegram staying unreachable at start
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -27,10 +29,19 @@ from telegram.ext import (
 from bot.config import Config
 from bot.i18n import LANGS, say
 from bot.models import Phrase
+from bot.querylog import QuestionLog
 from bot.redact import Redactor, install
 from bot.service import AnswerService
 from bot.telegram import handlers
-from bot.telegram.handlers import ADMINS, ALLOWED_UPDATES, NO_PREVIEW, PAGES, SERVICE, phrase_html
+from bot.telegram.handlers import (
+    ADMINS,
+    ALLOWED_UPDATES,
+    LOG,
+    NO_PREVIEW,
+    PAGES,
+    SERVICE,
+    phrase_html,
+)
 from bot.telegram.keyboards import PageCache
 from bot.telegram.limits import (
     GROUP_PER_MINUTE,
@@ -47,7 +58,8 @@ log = logging.getLogger(__name__)
 STARTUP_RETRIES = 8
 EXIT_OK, EXIT_FAILED = 0, 1
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
-# The command menu, in order; /reload is for curators and stays out of it.
+# The command menu, in order; the curators' commands (/reload, /stats, /unanswered, /export)
+# stay out of it.
 MENU = ("start", "ask", "timeline", "sources", "help")
 
 
@@ -76,7 +88,7 @@ class Outcome:
 
 
 def redactor_for(config: Config) -> Redactor:
-    return Redactor([config.token()])
+    return Redactor([config.token(), config.salt() or ""])
 
 
 def build_application(
@@ -109,8 +121,14 @@ def build_application(
             await app.bot.send_message(admin, phrase_html(phrase, "en"))
 
     answers = AnswerService(config.knowledge_dir, config.db_path, notify=tell_admins)
+    log_path = config.question_log()
+    questions = (QuestionLog(log_path, retention_days=config.log_retention_days,
+                             salt=config.salt()) if log_path else None)
+    writer: list[asyncio.Task[None]] = []
 
     async def post_init(app: AnyApp) -> None:
+        if questions is not None:
+            writer.append(asyncio.create_task(questions.writer()))
         await introduce(app)
         opened = answers.opened
         if opened.state != "current":
@@ -122,6 +140,12 @@ def build_application(
                                           count=len(opened.problems)))
 
     async def post_shutdown(app: AnyApp) -> None:
+        for task in writer:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if questions is not None:
+            questions.close()  # the last questions are written before the process ends
         answers.close()
 
     app = (
@@ -147,6 +171,7 @@ def build_application(
     app.bot_data[SERVICE] = answers
     app.bot_data[ADMINS] = config.admin_ids
     app.bot_data[PAGES] = PageCache()
+    app.bot_data[LOG] = questions
 
     # Order matters: commands first, so "/ask" in a private chat is not read as a question;
     # then private text, then group messages addressed to the bot; other group chatter falls
@@ -158,6 +183,9 @@ def build_application(
     app.add_handler(CommandHandler("sources", handlers.sources, filters=new))
     app.add_handler(CommandHandler("timeline", handlers.timeline, filters=new))
     app.add_handler(CommandHandler("reload", handlers.reload, filters=new))
+    app.add_handler(CommandHandler("stats", handlers.stats, filters=new))
+    app.add_handler(CommandHandler("unanswered", handlers.unanswered, filters=new))
+    app.add_handler(CommandHandler("export", handlers.export, filters=new))
     app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,

@@ -4,8 +4,10 @@ bot speaks only when addressed, and briefly."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+import time
 from collections.abc import Sequence
 
 from telegram import (
@@ -13,6 +15,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
+    InputFile,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
@@ -28,6 +31,7 @@ from bot.engine import MAX_PAGED_ITEMS, Engine
 from bot.i18n import LANGS, Lang, human_date, say
 from bot.language import reply_language
 from bot.models import Answer, Phrase, Topic
+from bot.querylog import ChatKind, Logged, QuestionLog, outcome_of
 from bot.render import (
     Rendered,
     context_of,
@@ -45,6 +49,7 @@ from bot.telegram.keyboards import (
     pager_row,
     parse,
     topic_buttons,
+    without_feedback,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,7 @@ log = logging.getLogger(__name__)
 SERVICE = "answers"  # bot_data keys
 ADMINS = "admin_ids"
 PAGES = "pages"
+LOG = "question_log"
 # Only what the bot handles reaches it: edited messages, channel posts and the rest never do.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY,
                    Update.MY_CHAT_MEMBER]
@@ -72,6 +78,31 @@ def service(context: ContextTypes.DEFAULT_TYPE) -> AnswerService:
 def pages(context: ContextTypes.DEFAULT_TYPE) -> PageCache:
     found: PageCache = context.bot_data[PAGES]
     return found
+
+
+def question_log(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog | None:
+    found: QuestionLog | None = context.bot_data.get(LOG)
+    return found
+
+
+def log_question(context: ContextTypes.DEFAULT_TYPE, update: Update, kind: ChatKind,
+                 question: str, answer: Answer | None, lang: Lang, started: float,
+                 entries: Sequence[str] = ()) -> int | None:
+    """Queue the question in the log (no ids of people or chats); its row id, for feedback."""
+    log_ = question_log(context)
+    if log_ is None:
+        return None
+    row = log_.new_id()
+    user = update.effective_user
+    if answer is not None:
+        outcome, confidence = outcome_of(answer), answer.confidence
+        entries = [i.doc_id for i in answer.items if i.doc_id] or list(entries)
+    else:  # an inline query: answered when it offered results
+        outcome, confidence = ("answered" if entries else "declined"), 0.0
+    log_.record(Logged(row, time.time(), kind, lang, question, outcome, tuple(entries),
+                       confidence, (time.perf_counter() - started) * 1000,
+                       log_.asker(user.id if user else None)))
+    return row
 
 
 def text(key: str, lang: Lang, **params: object) -> str:
@@ -136,28 +167,34 @@ def without_mention(message: Message, username: str) -> str:
 
 
 def _paged(context: ContextTypes.DEFAULT_TYPE, answer: Answer, lang: Lang, brief: bool,
-           key: str | None = None) -> tuple[Rendered, InlineKeyboardMarkup | None]:
+           key: str | None = None, feedback: int | None = None
+           ) -> tuple[Rendered, InlineKeyboardMarkup | None]:
     rendered = render_telegram(answer, lang=lang, brief=brief)
     if rendered.pages > 1 and key is None:
         key = pages(context).put(answer, lang, brief)
-    return rendered, answer_keyboard(answer, lang, rendered, key, brief)
+    return rendered, answer_keyboard(answer, lang, rendered, key, brief, feedback)
 
 
 async def reply_answer(message: Message, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
-                       lang: Lang, key: str | None = None) -> None:
+                       lang: Lang, key: str | None = None, feedback: int | None = None) -> None:
     """One message: the answer's first page, with its buttons. Quoted in groups, so that the
     thread stays readable."""
     brief = in_group(message)
-    rendered, keyboard = _paged(context, answer, lang, brief, key)
+    rendered, keyboard = _paged(context, answer, lang, brief, key, feedback)
     await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=brief)
 
 
 async def ask(message: Message, update: Update, context: ContextTypes.DEFAULT_TYPE,
               question: str) -> None:
     lang = lang_of(update, question)
+    started = time.perf_counter()
     answer = await service(context).run(
         lambda engine: engine.ask(question, list_limit=MAX_PAGED_ITEMS))
-    await reply_answer(message, context, answer, lang)
+    kind: ChatKind = "group" if in_group(message) else "private"
+    row = log_question(context, update, kind, question, answer, lang, started)
+    # 👍 👎 under answers in private chats; a group would only see them as noise.
+    feedback = row if kind == "private" and answer.is_answer else None
+    await reply_answer(message, context, answer, lang, feedback=feedback)
 
 
 # --- Commands -------------------------------------------------------------------------------
@@ -245,6 +282,85 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                   faq=counts["faq"]), do_quote=False)
 
 
+async def _curator_log(update: Update, context: ContextTypes.DEFAULT_TYPE
+                       ) -> tuple[Message, Lang, QuestionLog] | None:
+    """The message, language and log for a curator's command; anyone else is refused."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None
+    lang = lang_of(update)
+    if user is None or user.id not in context.bot_data[ADMINS]:
+        await message.reply_text(say(Phrase.of("admin-only"), lang), do_quote=False)
+        return None
+    log_ = question_log(context)
+    if log_ is None:
+        await message.reply_text(say(Phrase.of("log-off"), lang), do_quote=False)
+        return None
+    await asyncio.to_thread(log_.flush)  # what was just asked counts too
+    return message, lang, log_
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (curators): questions today, in 7 days and in all; outcomes; top answers;
+    feedback; answer times."""
+    found = await _curator_log(update, context)
+    if found is None:
+        return
+    message, lang, log_ = found
+    summary = await asyncio.to_thread(log_.summary)
+    engine = service(context).engine
+
+    def pct(share: float) -> str:
+        return f"{share * 100:.0f} %" if lang == "fr" else f"{share * 100:.0f}%"
+
+    lines = [text("stats-head", lang, today=summary.today, week=summary.week,
+                  total=summary.total),
+             text("stats-outcomes", lang, answered=pct(summary.answered),
+                  declined=pct(summary.declined), choice=pct(summary.choice)),
+             text("stats-feedback", lang, up=summary.helpful, down=summary.not_helpful)]
+    if summary.askers is not None:
+        lines.append(text("stats-askers", lang, count=summary.askers))
+    if summary.p50_ms is not None and summary.p95_ms is not None:
+        lines.append(text("stats-latency", lang, p50=f"{summary.p50_ms:.0f}",
+                          p95=f"{summary.p95_ms:.0f}"))
+    if summary.top_entries:
+        lines.append("\n" + text("stats-top", lang))
+        for n, (doc_id, count) in enumerate(summary.top_entries, 1):
+            doc = engine.store.doc(doc_id)
+            title = doc.title if doc is not None else doc_id
+            lines.append(f"{n}. {html.escape(cut(title, 80), quote=False)} ({count})")
+    await message.reply_text("\n".join(lines), do_quote=False)
+
+
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unanswered (curators): the declined questions asked most, similar ones together."""
+    found = await _curator_log(update, context)
+    if found is None:
+        return
+    message, lang, log_ = found
+    groups = await asyncio.to_thread(log_.unanswered)
+    if not groups:
+        await message.reply_text(say(Phrase.of("unanswered-none"), lang), do_quote=False)
+        return
+    lines = [text("unanswered-head", lang)]
+    lines += [f"{n}. {html.escape(cut(g.question, 120), quote=False)} (×{g.count})"
+              for n, g in enumerate(groups, 1)]
+    await message.reply_text("\n".join(lines), do_quote=False)
+
+
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export (curators): the whole log as a CSV document."""
+    found = await _curator_log(update, context)
+    if found is None:
+        return
+    message, lang, log_ = found
+    data = await asyncio.to_thread(log_.export_csv)
+    rows = max(0, data.count(b"\n") - 1)
+    await message.reply_document(InputFile(data, filename="questions.csv"),
+                                 caption=text("export-caption", lang, count=rows),
+                                 do_quote=False)
+
+
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have, in a private chat (groups stay quiet: the command may
     be another bot's)."""
@@ -293,6 +409,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if press.action == "p":
         await _page(update, context, press)
         return
+    if press.action == "f":
+        await _feedback(update, context, press)
+        return
     answer = await service(context).run(lambda engine: engine.topic(press.target))
     if answer is None:
         await query.answer(say(Phrase.of("topic-gone"), press.lang), show_alert=True)
@@ -337,6 +456,19 @@ async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press
     await _edit(query.edit_message_text(rendered.text, reply_markup=markup))
 
 
+async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    """👍 or 👎: recorded against the question's row, acknowledged, and the pair removed."""
+    query = update.callback_query
+    assert query is not None and press.helpful is not None
+    log_ = question_log(context)
+    if log_ is not None:
+        log_.feedback(int(press.target, 36), press.helpful)
+    await query.answer(say(Phrase.of("feedback-thanks"), press.lang))
+    if isinstance(query.message, Message):
+        await _edit(query.edit_message_reply_markup(
+            reply_markup=without_feedback(query.message.reply_markup)))
+
+
 async def _edit(edit: object) -> None:
     """An edit in place; pressing twice before the first edit lands is not an error."""
     try:
@@ -363,7 +495,11 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         picked = [(t, engine.topic(t.doc_id)) for t in engine.featured()]
         return [(t, a) for t, a in picked if a is not None]
 
+    started = time.perf_counter()
     results = await service(context).run(found)
+    if words:
+        log_question(context, update, "inline", words, None, lang, started,
+                     [t.doc_id for t, _ in results[:MAX_INLINE_RESULTS]])
     articles = [_article(topic, answer, lang)
                 for topic, answer in results[:MAX_INLINE_RESULTS]]
     button_ = None

@@ -5,7 +5,8 @@ Callback data says what a press does:
 - `c:<lang>:<entry id>`: the same, edited in place of the "which one?" or "I don't know"
   message it was offered in;
 - `p:<list>:<page>`: show that page of a list, edited in place; `<list>` is `tl.<lang>` for
-  /timeline, `src.<lang>` for /sources, or the key of an answer kept in `PageCache`.
+  /timeline, `src.<lang>` for /sources, or the key of an answer kept in `PageCache`;
+- `f:<log row>:1` or `:0`: the answer helped, or did not (the question log's row, base 36).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import LANGS, Lang
-from bot.models import Answer, Topic
+from bot.i18n import LANGS, Lang, say
+from bot.models import Answer, Phrase, Topic
 from bot.render import Rendered, tg_len, topic_label
 
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -43,10 +44,11 @@ def short_label(text: str, units: int = LABEL_UNITS) -> str:
 class Press:
     """A decoded button press."""
 
-    action: str  # "t", "c" or "p"
+    action: str  # "t", "c", "p" or "f"
     lang: Lang
-    target: str  # an entry id, or a list key
+    target: str  # an entry id, a list key, or a log row
     page: int | None = None  # None: the page counter
+    helpful: bool | None = None
 
 
 def parse(data: str, fallback: Lang) -> Press | None:
@@ -58,6 +60,11 @@ def parse(data: str, fallback: Lang) -> Press | None:
         if lang in LANGS and target:
             return Press(action, lang, target)
         return Press(action, fallback, rest) if rest else None  # buttons from before v2
+    if action == "f":
+        row, _, vote = rest.partition(":")
+        if row.isalnum() and vote in ("0", "1"):
+            return Press("f", fallback, row, helpful=vote == "1")
+        return None
     if action == "p":
         key, _, page = rest.rpartition(":")
         if key and page == NOOP:
@@ -88,10 +95,38 @@ def pager_row(key: str, page: int, pages: int) -> list[InlineKeyboardButton]:
     return row
 
 
+def feedback_row(row: int, lang: Lang) -> list[InlineKeyboardButton]:
+    key = base36(row)
+    return [InlineKeyboardButton(say(Phrase.of("helpful"), lang), callback_data=f"f:{key}:1"),
+            InlineKeyboardButton(say(Phrase.of("not-helpful"), lang),
+                                 callback_data=f"f:{key}:0")]
+
+
+def base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """The same buttons, less the feedback row (once it has been pressed)."""
+    if markup is None:
+        return None
+    rows = [row for row in markup.inline_keyboard
+            if not any(str(b.callback_data or "").startswith("f:") for b in row)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 def answer_keyboard(answer: Answer, lang: Lang, rendered: Rendered, key: str | None,
-                    brief: bool = False) -> InlineKeyboardMarkup | None:
+                    brief: bool = False, feedback: int | None = None
+                    ) -> InlineKeyboardMarkup | None:
     """Choices to pick, the closest topics after "I don't know", topics to see next after an
-    answer (not in groups), and the pager of a long list."""
+    answer (not in groups), the pager of a long list, and 👍 👎 under an answer in a private
+    chat."""
     if answer.choices:
         rows = topic_buttons(answer.choices, lang, "c")
     elif answer.kind == "smalltalk":
@@ -105,6 +140,8 @@ def answer_keyboard(answer: Answer, lang: Lang, rendered: Rendered, key: str | N
         rows = []
     if rendered.pages > 1 and key is not None:
         rows.append(pager_row(key, rendered.page, rendered.pages))
+    if feedback is not None:
+        rows.append(feedback_row(feedback, lang))
     return InlineKeyboardMarkup(rows) if rows else None
 
 
