@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from bot import pictures
 from bot.config import Config, ConfigError, load_config
 from bot.coverage import coverage, report
 from bot.engine import Engine, open_resilient
@@ -25,6 +26,7 @@ from bot.ingest import ingest, mark_duplicates, page_files, write_drafts
 from bot.knowledge import KnowledgeError, check_knowledge
 from bot.language import reply_language
 from bot.models import Phrase, Topic
+from bot.pictures import KINDS, Kind
 from bot.progress import Progress
 from bot.querylog import QuestionLog
 from bot.render import render_html, render_plain
@@ -57,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="print what the knowledge covers: events per year and kind, "
                    "sources, resolutions, leaders, gaps")
     sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    draw_ = sub.add_parser("draw", help="draw the timeline or the map of the camps as a PNG")
+    draw_.add_argument("kind", choices=KINDS)
+    draw_.add_argument("--out", type=Path, required=True, help="where to write the PNG")
+    draw_.add_argument("--lang", choices=LANGS, default="en", help="language of the labels")
     report_ = sub.add_parser("report", help="what people asked: the question log's figures and "
                              "the declined questions asked most")
     report_.add_argument("--log", type=Path, help="the question log (default: $BOT_LOG_PATH)")
@@ -130,6 +136,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
     if command == "run":
         return _run(config, knowledge_dir, db_path)
+    if command == "draw":
+        return _draw(knowledge_dir, db_path, args.kind, args.out, args.lang)
     if command == "report":
         located = config.model_copy(update={"db_path": db_path}).question_log()
         return _report(args.log or located, knowledge_dir, db_path, args.top)
@@ -208,6 +216,26 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
     except ForeignFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+
+
+def _draw(knowledge_dir: Path, db_path: Path, kind: Kind, out: Path, lang: Lang) -> int:
+    try:
+        opened = open_resilient(knowledge_dir, db_path)
+    except KnowledgeError as exc:
+        _print_problems(exc.problems)
+        return EXIT_PROBLEMS
+    engine = opened.engine
+    try:
+        shown = pictures.facts(engine.store, engine.sources)
+        pictures.write_picture(pictures.draw(kind, shown, lang), out)
+        print(pictures.caption(kind, shown, lang))
+    except pictures.ForeignPicture as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        engine.close()
+    print(f"\nWrote {out}.")
+    return EXIT_OK
 
 
 def _report(path: Path | None, knowledge_dir: Path, db_path: Path, top: int) -> int:
@@ -301,6 +329,21 @@ def _chat(engine: Engine) -> int:
             if line in ("/quit", "/exit", "quit", "exit"):
                 break
             started = time.perf_counter()
+            if line in ("/map", "/timeline"):
+                # The same pictures the Telegram bot sends, written beside the index.
+                kind: Kind = "map" if line == "/map" else "timeline"
+                lang = _lang("auto", "")
+                shown = pictures.facts(engine.store, engine.sources)
+                try:
+                    path = pictures.cached(kind, shown, lang, pictures.picture_folder(
+                        engine.db_path), engine.info.fingerprint)
+                except pictures.ForeignPicture as exc:
+                    print(f"error: {exc}")
+                    continue
+                print(pictures.caption(kind, shown, lang))
+                print(say(Phrase.of("picture-written", path=str(path)), lang) + "\n")
+                if kind == "map":
+                    continue
             if line.isdigit() and 1 <= int(line) <= len(choices):
                 # A number picks one of the "which one?" choices just offered, in the
                 # language they were offered in.

@@ -226,11 +226,11 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "sources-count": {"en": "{count} sources", "fr": "{count} sources"},
     "console-intro": {
         "en": "MINUSMA facts bot: {events} events, {faq} FAQ entries, {sources} sources.\n"
-              "Ask a question (English or French). /timeline shows the withdrawal; /quit "
-              "leaves.",
+              "Ask a question (English or French). /timeline shows the withdrawal (and draws "
+              "it), /map draws the camps; /quit leaves.",
         "fr": "Bot des faits de la MINUSMA : {events} événements, {faq} entrées de FAQ, "
               "{sources} sources.\nPosez une question (en français ou en anglais). /timeline "
-              "montre le retrait ; /quit pour quitter.",
+              "montre le retrait (et le dessine), /map dessine les camps ; /quit pour quitter.",
     },
     "unknown-command": {
         "en": "I don't know that command. Ask your question in words, or see /help.",
@@ -260,8 +260,11 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     # The command menu and the bot's profile (Telegram's limits: 256, 512 and 120 characters)
     "cmd-start": {"en": "What I know, with examples", "fr": "Ce que je sais, avec des exemples"},
     "cmd-ask": {"en": "Ask a question (in groups)", "fr": "Poser une question (en groupe)"},
-    "cmd-timeline": {"en": "The withdrawal, step by step", "fr": "Le retrait, étape par étape"},
+    "cmd-timeline": {"en": "The mission and its withdrawal, in a picture",
+                     "fr": "La mission et son retrait, en image"},
     "cmd-sources": {"en": "Every source I cite", "fr": "Toutes les sources que je cite"},
+    "cmd-map": {"en": "Map of the camps and when they closed",
+                "fr": "Carte des camps et de leur fermeture"},
     "cmd-help": {"en": "How to ask", "fr": "Comment poser une question"},
     "helpful": {"en": "👍 Helpful", "fr": "👍 Utile"},
     "not-helpful": {"en": "👎 Not helpful", "fr": "👎 Pas utile"},
@@ -333,6 +336,43 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "L'index est endommagé ({reason}) et n'a pas pu être reconstruit ({error}). "
               "Corrigez les fichiers de connaissances puis /reload.",
     },
+    # Pictures
+    "picture-timeline-title": {
+        "en": "MINUSMA, 2013-2024: heads of mission, mandates and the withdrawal",
+        "fr": "La MINUSMA, 2013-2024 : chefs de mission, mandats et retrait",
+    },
+    "picture-withdrawal": {"en": "The withdrawal", "fr": "Le retrait"},
+    "picture-heads": {"en": "Heads of mission", "fr": "Chefs de la mission"},
+    "picture-resolutions": {"en": "Security Council resolutions on the mandate",
+                            "fr": "Résolutions du Conseil de sécurité sur le mandat"},
+    "picture-timeline-note": {
+        "en": "The decade is compressed on the left, the withdrawal stretched on the right. "
+              "Dates from the bot's cited sources (/sources).",
+        "fr": "La décennie est resserrée à gauche, le retrait étiré à droite. Dates tirées des "
+              "sources citées par le bot (/sources).",
+    },
+    "picture-map-title": {"en": "MINUSMA's camps and when they closed",
+                          "fr": "Les camps de la MINUSMA et leur date de fermeture"},
+    "picture-map-note": {
+        "en": "Outlines: Natural Earth (public domain). Positions are town centres.",
+        "fr": "Contours : Natural Earth (domaine public). Positions : centres des localités.",
+    },
+    "picture-closed-on": {"en": "Closed on", "fr": "Fermé le"},
+    "picture-timeline-caption": {
+        "en": "MINUSMA's decade and its withdrawal. The {count} camps, as they closed:",
+        "fr": "La décennie de la MINUSMA et son retrait. Les {count} camps, dans l'ordre de "
+              "fermeture :",
+    },
+    "picture-map-caption": {
+        "en": "Map of MINUSMA's {count} camps, coloured by closure date:",
+        "fr": "Carte des {count} camps de la MINUSMA, colorés selon la date de fermeture :",
+    },
+    "picture-sources": {"en": "Dates from: {publishers}.",
+                        "fr": "Dates tirées de : {publishers}."},
+    "picture-written": {"en": "Picture: {path}", "fr": "Image : {path}"},
+    "as-list": {"en": "📋 As a list", "fr": "📋 En liste"},
+    "as-map": {"en": "🗺 Map of the camps", "fr": "🗺 Carte des camps"},
+    "as-timeline": {"en": "📈 The decade on a time axis", "fr": "📈 La décennie sur un axe"},
     "admin-only": {
         "en": "Sorry, this command is for the bot's curators.",
         "fr": "Désolé, cette commande est réservée aux curateurs du bot.",

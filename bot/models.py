@@ -297,6 +297,21 @@ class Alias:
     # Words that carry this meaning only when a user asks ("who ran MINUSMA?"); in the knowledge
     # texts they have other senses ("a liquidation phase ran until..."), so entries keep them.
     question_variants: tuple[Text, ...] = ()
+    # A place's position (latitude, longitude, WGS84), for the map of the camps.
+    coordinates: tuple[float, float] | None = None
+    name_fr: Text | None = None  # a place's French name where it differs (Tombouctou)
+
+    @model_validator(mode="after")
+    def _in_mali(self) -> Alias:
+        if self.coordinates is not None:
+            lat, lon = self.coordinates
+            if self.kind != "place":
+                raise ValueError("only a place has coordinates")
+            # The map shows Mali and its borders; a point far outside is a typo (swapped?).
+            if not (9.0 <= lat <= 26.0 and -13.0 <= lon <= 5.0):
+                raise ValueError(f"coordinates {lat}, {lon} are not in or near Mali "
+                                 "(latitude first, then longitude)")
+        return self
 
 
 # --- What the engine returns -----------------------------------------------------------------

@@ -36,7 +36,7 @@ from bot.models import Event, FaqEntry, Source
 from bot.progress import Progress
 from bot.text import SCOPE_WORDS, AliasMap, longest_phrases, terms
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
 # a file that lacks it, so a mistyped --db cannot destroy somebody else's data.
 APPLICATION_ID = 0x4D4E534D
@@ -74,6 +74,14 @@ class FigureRow:
     year: int | None  # the figure's own year, when the entry gave one
     countries: str = ""  # the entry's countries, folded: a contingent's own figure
     kind: str = ""  # the entry's kind
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    name_fr: str
+    lat: float
+    lon: float
 
 
 @dataclass(frozen=True)
@@ -341,6 +349,7 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
     "aliases": ({"canonical": str, "variant": str, "kind": str, "asked_only": int}, None),
     "vocab": ({"term": str, "df": int}, "term"),
+    "places": ({"name": str, "name_fr": str, "lat": float, "lon": float}, "name"),
     "meta": ({"key": str, "value": str}, "key"),
 }
 
@@ -395,6 +404,10 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str,
          for vs, asked_only in ((a.variants, False), (a.question_variants, True))
          for v in vs),
     )
+    db.table("places").insert_all(
+        ({"name": a.canonical, "name_fr": a.name_fr or a.canonical, "lat": a.coordinates[0],
+          "lon": a.coordinates[1]} for a in kb.aliases if a.coordinates is not None),
+        pk="name")
     stage("vocabulary")
     df: Counter[str] = Counter()
     for row in docs:
@@ -711,6 +724,11 @@ class Store:
         rows = self.conn.execute(
             "select phrase, min(kind), count(distinct doc_id) from subjects group by phrase")
         return {phrase: (kind, n) for phrase, kind, n in rows}
+
+    def places(self) -> dict[str, Place]:
+        """Places with a position, by their canonical name."""
+        return {r["name"]: Place(r["name"], r["name_fr"], r["lat"], r["lon"])
+                for r in self.conn.execute("select * from places")}
 
     def tenures(self) -> list[Tenure]:
         return [Tenure(r["doc_id"], r["role"], r["person"], r["name"], bool(r["acting"]),

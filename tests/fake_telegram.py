@@ -137,6 +137,25 @@ class Sent:
     at: float
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A picture the bot sent: uploaded (with its bytes) or by a file_id sent before."""
+
+    chat_id: int
+    file_id: str
+    width: int
+    height: int
+    uploaded: bool
+    caption: str
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, or ApiError as Telegram answers a file it cannot read."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 @dataclass
 class FakeTelegram:
     token: str = TOKEN
@@ -145,6 +164,7 @@ class FakeTelegram:
     inline_answers: list[dict[str, Any]] = field(default_factory=list)
     edits: list[Sent] = field(default_factory=list)  # every message as it was after an edit
     documents: list[tuple[int, str, bytes]] = field(default_factory=list)  # chat, name, bytes
+    photos: list[Photo] = field(default_factory=list)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # by language
     descriptions: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, language)
     allowed_updates: list[str] | None = None  # as the bot last asked for them
@@ -553,6 +573,33 @@ class FakeTelegram:
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
                          "first_name": "U", "title": "G"},
                 "from": self._bot_user(), "text": shown}
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        photo = params.get("photo")
+        caption = params.get("caption")
+        shown = check_text(caption, params.get("parse_mode"), limit=1024) if caption else ""
+        check_keyboard(params.get("reply_markup"))
+        chat_id = int(params["chat_id"])
+        with self._lock:
+            if isinstance(photo, dict):
+                width, height = png_size(photo["content"])
+                file_id = f"photo{len(self.photos) + 1}"
+                uploaded = True
+            else:
+                earlier = next((p for p in self.photos if p.file_id == photo), None)
+                if earlier is None:
+                    raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+                file_id, width, height, uploaded = photo, earlier.width, earlier.height, False
+            self.photos.append(Photo(chat_id, file_id, width, height, uploaded, shown))
+            sent = Sent(next(self._message_ids), chat_id, str(caption or ""), shown,
+                        params.get("parse_mode"), params.get("reply_markup"), None,
+                        time.perf_counter())
+            self.sent.append(sent)
+        return {"message_id": sent.message_id, "date": int(time.time()),
+                "chat": self._chat(chat_id, "private" if chat_id > 0 else "supergroup"),
+                "caption": shown,
+                "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": width,
+                           "height": height}]}
 
     def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         document = params.get("document")

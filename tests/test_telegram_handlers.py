@@ -107,8 +107,11 @@ async def test_a_long_list_is_one_message_paged_in_place(fake, bot):
 async def test_timeline_and_sources_are_one_paged_message_each(fake, bot, language):
     fake.message("/timeline", chat_id=21, language=language)
     fake.message("/sources", chat_id=22, language=language)
-    timeline, sources = await only(fake, 21), await only(fake, 22)
-    assert len(fake.to_chat(21)) == len(fake.to_chat(22)) == 1
+    picture, sources = await only(fake, 21), await only(fake, 22)
+    fake.press(f"l:{language}:tl", on=picture)  # the timeline's list, one button away
+    await fake.wait_for(lambda: len(fake.to_chat(21)) == 2)
+    timeline = fake.to_chat(21)[1]
+    assert len(fake.to_chat(22)) == 1
     assert f"{COUNTS['sources']} sources" in sources.shown
     listed = sources.shown.count("• ")
     pages = int(re.search(r"1/(\d+)", str(sources.reply_markup)).group(1))
@@ -168,9 +171,9 @@ async def test_every_button_press_is_answered_even_stale_or_unknown(fake, bot):
 
 
 async def test_command_menu_and_descriptions_in_both_languages(fake, bot):
-    assert [c["command"] for c in fake.commands[""]] == ["start", "ask", "timeline",
+    assert [c["command"] for c in fake.commands[""]] == ["start", "ask", "timeline", "map",
                                                          "sources", "help"]
-    assert fake.commands["fr"][2]["description"] == "Le retrait, étape par étape"
+    assert fake.commands["fr"][3]["description"] == "Carte des camps et de leur fermeture"
     assert "MINUSMA" in fake.descriptions[("description", "")]
     assert "MINUSMA" in fake.descriptions[("short_description", "fr")]
     assert "reload" not in {c["command"] for c in fake.commands[""]}
@@ -355,3 +358,29 @@ async def test_the_curators_commands_refuse_anyone_else(fake, bot):
     await fake.wait_for(lambda: len(fake.to_chat(90)) == 3)
     assert all("réservée aux curateurs" in m.shown for m in fake.to_chat(90))
     assert fake.documents == []
+
+
+# --- pictures -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "Kidal: 31 October 2023"),
+                                                    ("fr", "Kidal : 31 octobre 2023")])
+async def test_timeline_and_map_are_pictures_sent_once_then_by_file_id(fake, bot, language,
+                                                                       expected):
+    fake.message("/timeline", chat_id=70, language=language)
+    fake.message("/map", chat_id=71, language=language)
+    await fake.wait_for(lambda: len(fake.photos) == 2, timeout=30)
+    for photo in fake.photos:
+        assert photo.uploaded and photo.width >= 1000  # a valid PNG, readable on a phone
+        assert expected in photo.caption  # the caption is the picture's text alternative
+    fake.message("/map", chat_id=72, language=language)
+    await fake.wait_for(lambda: len(fake.photos) == 3)
+    assert not fake.photos[2].uploaded  # the second time, Telegram's file_id: instant
+
+    timeline = fake.to_chat(70)[0]
+    as_list = next(d for d in fake.button_data(timeline) if d.startswith("l:"))
+    fake.press(as_list, on=timeline)
+    await fake.wait_for(lambda: len(fake.to_chat(70)) == 2)
+    listed = fake.to_chat(70)[1]
+    assert listed.shown.startswith(("The withdrawal, step by step", "Le retrait"))
+    assert any(d.startswith(f"p:tl.{language}:") for d in fake.button_data(listed))

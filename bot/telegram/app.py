@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.config import Config
 from bot.i18n import LANGS, say
 from bot.models import Phrase
+from bot.pictures import picture_folder
 from bot.querylog import QuestionLog
 from bot.redact import Redactor, install
 from bot.service import AnswerService
@@ -39,6 +40,8 @@ from bot.telegram.handlers import (
     LOG,
     NO_PREVIEW,
     PAGES,
+    PHOTOS,
+    PICTURES,
     SERVICE,
     phrase_html,
 )
@@ -60,7 +63,7 @@ EXIT_OK, EXIT_FAILED = 0, 1
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 # The command menu, in order; the curators' commands (/reload, /stats, /unanswered, /export)
 # stay out of it.
-MENU = ("start", "ask", "timeline", "sources", "help")
+MENU = ("start", "ask", "timeline", "map", "sources", "help")
 
 
 async def introduce(app: AnyApp) -> None:
@@ -172,6 +175,8 @@ def build_application(
     app.bot_data[ADMINS] = config.admin_ids
     app.bot_data[PAGES] = PageCache()
     app.bot_data[LOG] = questions
+    app.bot_data[PHOTOS] = {}
+    app.bot_data[PICTURES] = picture_folder(config.db_path)
 
     # Order matters: commands first, so "/ask" in a private chat is not read as a question;
     # then private text, then group messages addressed to the bot; other group chatter falls
@@ -182,6 +187,7 @@ def build_application(
     app.add_handler(CommandHandler("ask", handlers.ask_command, filters=new))
     app.add_handler(CommandHandler("sources", handlers.sources, filters=new))
     app.add_handler(CommandHandler("timeline", handlers.timeline, filters=new))
+    app.add_handler(CommandHandler("map", handlers.camps_map, filters=new))
     app.add_handler(CommandHandler("reload", handlers.reload, filters=new))
     app.add_handler(CommandHandler("stats", handlers.stats, filters=new))
     app.add_handler(CommandHandler("unanswered", handlers.unanswered, filters=new))

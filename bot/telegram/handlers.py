@@ -27,10 +27,12 @@ from telegram.error import BadRequest, TimedOut
 from telegram.ext import ContextTypes
 from telegram.ext.filters import MessageFilter
 
+from bot import pictures
 from bot.engine import MAX_PAGED_ITEMS, Engine
 from bot.i18n import LANGS, Lang, human_date, say
 from bot.language import reply_language
 from bot.models import Answer, Phrase, Topic
+from bot.pictures import Kind
 from bot.querylog import ChatKind, Logged, QuestionLog, outcome_of
 from bot.render import (
     Rendered,
@@ -48,6 +50,7 @@ from bot.telegram.keyboards import (
     answer_keyboard,
     pager_row,
     parse,
+    picture_keyboard,
     topic_buttons,
     without_feedback,
 )
@@ -58,6 +61,8 @@ SERVICE = "answers"  # bot_data keys
 ADMINS = "admin_ids"
 PAGES = "pages"
 LOG = "question_log"
+PHOTOS = "photos"  # Telegram's file_id of each picture sent, by kind, language and version
+PICTURES = "pictures_folder"
 # Only what the bot handles reaches it: edited messages, channel posts and the rest never do.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY,
                    Update.MY_CHAT_MEMBER]
@@ -230,12 +235,41 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/timeline: the withdrawal step by step, one message paged in place."""
-    message = update.effective_message
-    assert message is not None
-    lang = lang_of(update)
-    answer = await service(context).run(lambda engine: engine.timeline())
-    await reply_answer(message, context, answer, lang, key=f"tl.{lang}")
+    """/timeline: the decade and the withdrawal on one time axis, as a picture; the same as a
+    paged list is one button away."""
+    assert update.effective_message is not None
+    await send_picture(update.effective_message, context, "timeline", lang_of(update))
+
+
+async def camps_map(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/map: every camp on a map of Mali, coloured by its closure date."""
+    assert update.effective_message is not None
+    await send_picture(update.effective_message, context, "map", lang_of(update))
+
+
+async def send_picture(message: Message, context: ContextTypes.DEFAULT_TYPE, kind: Kind,
+                       lang: Lang) -> None:
+    """A picture with its caption (its text alternative). Drawn once per knowledge version
+    and language, in a worker thread; after the first upload, Telegram's file_id is sent
+    again, which is instant."""
+    engine = service(context).engine
+    version = engine.info.fingerprint
+    shown = pictures.facts(engine.store, engine.sources)
+    text_alternative = html.escape(pictures.caption(kind, shown, lang), quote=False)
+    markup = picture_keyboard(kind, lang)
+    sent_before: dict[tuple[str, str, str], str] = context.bot_data[PHOTOS]
+    known = sent_before.get((kind, lang, version))
+    if known is not None:
+        await message.reply_photo(known, caption=text_alternative, reply_markup=markup,
+                                  do_quote=in_group(message))
+        return
+    path = await asyncio.to_thread(pictures.cached, kind, shown, lang,
+                                   context.bot_data[PICTURES], version)
+    sent = await message.reply_photo(path.read_bytes(), caption=text_alternative,
+                                     reply_markup=markup, do_quote=in_group(message),
+                                     filename=path.name)
+    if sent.photo:
+        sent_before[(kind, lang, version)] = sent.photo[-1].file_id
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -412,6 +446,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if press.action == "f":
         await _feedback(update, context, press)
         return
+    if press.action in ("g", "l"):
+        await _other_view(update, context, press)
+        return
     answer = await service(context).run(lambda engine: engine.topic(press.target))
     if answer is None:
         await query.answer(say(Phrase.of("topic-gone"), press.lang), show_alert=True)
@@ -425,6 +462,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _edit(query.edit_message_text(rendered.text, reply_markup=keyboard))
     else:
         await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=False)
+
+
+async def _other_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+    """Under a picture: the other picture, or the withdrawal as a paged list."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None:
+        return
+    if press.action == "g":
+        kind: Kind = "map" if press.target == "map" else "timeline"
+        await send_picture(message, context, kind, press.lang)
+        return
+    answer = await service(context).run(lambda engine: engine.timeline())
+    await reply_answer(message, context, answer, press.lang, key=f"tl.{press.lang}")
 
 
 async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:

@@ -6,7 +6,9 @@ Callback data says what a press does:
   message it was offered in;
 - `p:<list>:<page>`: show that page of a list, edited in place; `<list>` is `tl.<lang>` for
   /timeline, `src.<lang>` for /sources, or the key of an answer kept in `PageCache`;
-- `f:<log row>:1` or `:0`: the answer helped, or did not (the question log's row, base 36).
+- `f:<log row>:1` or `:0`: the answer helped, or did not (the question log's row, base 36);
+- `g:<lang>:timeline` or `g:<lang>:map`: send that picture; `l:<lang>:tl`: the withdrawal as a
+  paged list.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ def parse(data: str, fallback: Lang) -> Press | None:
     """What a button's data asks for, or None for data this bot never sends (or stopped
     sending)."""
     action, _, rest = data.partition(":")
+    if action in ("g", "l"):
+        lang, _, target = rest.partition(":")
+        if lang in LANGS and target in ("timeline", "map", "tl"):
+            return Press(action, lang, target)
+        return None
     if action in ("t", "c"):
         lang, _, target = rest.partition(":")
         if lang in LANGS and target:
@@ -93,6 +100,15 @@ def pager_row(key: str, page: int, pages: int) -> list[InlineKeyboardButton]:
     if page < pages - 1:
         row.append(InlineKeyboardButton("▶", callback_data=f"p:{key}:{page + 1}"))
     return row
+
+
+def picture_keyboard(kind: str, lang: Lang) -> InlineKeyboardMarkup:
+    """Under a picture: the same as a list, and the other picture."""
+    other = "map" if kind == "timeline" else "timeline"
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(say(Phrase.of("as-list"), lang), callback_data=f"l:{lang}:tl")],
+        [InlineKeyboardButton(say(Phrase.of(f"as-{other}"), lang),
+                              callback_data=f"g:{lang}:{other}")]])
 
 
 def feedback_row(row: int, lang: Lang) -> list[InlineKeyboardButton]:
