@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -30,7 +31,13 @@ from bot.pictures import KINDS, Kind
 from bot.progress import Progress
 from bot.querylog import QuestionLog
 from bot.render import render_html, render_plain
-from bot.store import ForeignFileError, build_index, knowledge_fingerprint
+from bot.store import (
+    ForeignFileError,
+    build_index,
+    knowledge_fingerprint,
+    read_meta,
+    verify_index,
+)
 from bot.tables import table
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
@@ -59,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="print what the knowledge covers: events per year and kind, "
                    "sources, resolutions, leaders, gaps")
     sub.add_parser("run", help="run the Telegram bot (long polling); needs TELEGRAM_BOT_TOKEN")
+    sub.add_parser("health", help="exit 0 if the index is whole (and, in webhook mode, the "
+                   "webhook port answers); for container health checks")
     draw_ = sub.add_parser("draw", help="draw the timeline or the map of the camps as a PNG")
     draw_.add_argument("kind", choices=KINDS)
     draw_.add_argument("--out", type=Path, required=True, help="where to write the PNG")
@@ -136,6 +145,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
     if command == "run":
         return _run(config, knowledge_dir, db_path)
+    if command == "health":
+        return _health(config, db_path)
     if command == "draw":
         return _draw(knowledge_dir, db_path, args.kind, args.out, args.lang)
     if command == "report":
@@ -216,6 +227,23 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
     except ForeignFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+
+
+def _health(config: Config, db_path: Path) -> int:
+    problem = verify_index(db_path)
+    if problem is None and config.webhook_url:
+        host = "127.0.0.1" if config.webhook_listen in ("0.0.0.0", "::") else (
+            config.webhook_listen)
+        try:
+            socket.create_connection((host, config.webhook_port), timeout=3).close()
+        except OSError as exc:
+            problem = f"the webhook port {config.webhook_port} does not answer ({exc.strerror})"
+    if problem is not None:
+        print(f"unhealthy: {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    meta = read_meta(db_path)
+    print(f"healthy: index built at {meta.get('built_at', '?')}")
+    return EXIT_OK
 
 
 def _draw(knowledge_dir: Path, db_path: Path, kind: Kind, out: Path, lang: Lang) -> int:

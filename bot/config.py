@@ -6,11 +6,12 @@ The token is a `SecretStr`: printing the settings, or a traceback that holds the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -53,6 +54,37 @@ class Config(BaseSettings):
         description="Optional secret to count distinct askers through a salted hash; never "
                     "written to the log.")
 
+    messages_per_second: float = Field(
+        30.0, gt=0, validation_alias="BOT_MESSAGES_PER_SECOND",
+        description="Messages per second this process sends at most (Telegram allows about "
+                    "30 per bot; divide among workers; a local Bot API server allows more).")
+    webhook_url: str = Field(
+        "", validation_alias="WEBHOOK_URL",
+        description="Public HTTPS address Telegram posts updates to; empty: long polling.")
+    webhook_secret: SecretStr | None = Field(
+        None, validation_alias="WEBHOOK_SECRET",
+        description="Secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -); "
+                    "required with WEBHOOK_URL.")
+    webhook_listen: str = Field(
+        "0.0.0.0", validation_alias="WEBHOOK_LISTEN",
+        description="Address the webhook server listens on.")
+    webhook_port: int = Field(
+        8443, ge=1, le=65535, validation_alias="WEBHOOK_PORT",
+        description="Port the webhook server listens on.")
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Config:
+        if self.webhook_url:
+            if not self.webhook_url.startswith(("https://", "http://")):
+                raise ValueError("WEBHOOK_URL must start with https://")
+            secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+            if not secret:
+                raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+                raise ValueError("WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, "
+                                 "0-9, _ and -")
+        return self
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _comma_separated(cls, raw: Any) -> Any:
@@ -82,6 +114,9 @@ class Config(BaseSettings):
 
     def salt(self) -> str | None:
         return self.log_salt.get_secret_value() if self.log_salt else None
+
+    def secret(self) -> str:
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else ""
 
     def token(self) -> str:
         """The token itself, for the one place that hands it to Telegram."""
@@ -113,7 +148,7 @@ def load_config(env_file: Path | None = Path(".env")) -> Config:
                       else None)  # type: ignore[call-arg]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = next((str(part) for part in error["loc"]), "settings")
         message = error["msg"].removeprefix("Value error, ")
+        name = next((str(part) for part in error["loc"]), "")
         # Never error["input"]: a malformed value may be the token.
-        raise ConfigError(f"{name} {message}") from None
+        raise ConfigError(f"{name} {message}" if name else message) from None

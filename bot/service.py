@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,7 +20,7 @@ from typing import TypeVar
 from bot.engine import Engine, Opened, heal, open_resilient, rebuild
 from bot.knowledge import KnowledgeError, Problem
 from bot.models import Phrase
-from bot.store import ForeignFileError
+from bot.store import ForeignFileError, verify_index
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,6 +54,18 @@ def shown_problems(problems: Sequence[Problem], knowledge_dir: Path) -> list[str
     return shown
 
 
+FOLLOW_SECONDS = 1.0  # how often a worker looks whether the index file was replaced
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """What changes when the index file is replaced (an atomic rename gives a new inode)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
+
+
 def _os_problem(exc: OSError) -> str:
     # strerror without the filename: an absolute server path is nobody's business in a chat.
     reason = exc.strerror or type(exc).__name__
@@ -66,13 +79,17 @@ class AnswerService:
     reference swap is atomic for them and the old engine can be closed right away.
     """
 
-    def __init__(self, knowledge_dir: Path, db_path: Path, notify: Notify | None = None) -> None:
+    def __init__(self, knowledge_dir: Path, db_path: Path, notify: Notify | None = None,
+                 follow_seconds: float = FOLLOW_SECONDS) -> None:
         self.knowledge_dir = knowledge_dir
         self.db_path = db_path
         self.notify = notify
+        self.follow_seconds = follow_seconds
         self.opened: Opened = open_resilient(knowledge_dir, db_path)
         self.engine = self.opened.engine
         self._changing = asyncio.Lock()
+        self._seen = _identity(db_path)
+        self._looked = time.monotonic()
 
     async def reload(self) -> ReloadReport:
         """Re-read, validate, rebuild and swap; raises ReloadFailed and changes nothing."""
@@ -96,6 +113,7 @@ class AnswerService:
 
     async def run(self, question: Callable[[Engine], T]) -> T:
         """Ask the engine; if the index fails under it, heal once and ask again."""
+        await self._follow()
         engine = self.engine
         try:
             return question(engine)
@@ -119,8 +137,27 @@ class AnswerService:
             log.warning("the index was damaged (%s) and was %s", reason, how)
             await self._tell(Phrase.of(f"healed-{how}", reason=reason))
 
+    async def _follow(self) -> None:
+        """Another process (a worker beside this one, or `python -m bot build`) may have
+        replaced the index: open the new one. Looked at once a second at most."""
+        now = time.monotonic()
+        if now - self._looked < self.follow_seconds:
+            return
+        self._looked = now
+        seen = _identity(self.db_path)
+        if seen is None or seen == self._seen or self._changing.locked():
+            return
+        async with self._changing:
+            self._seen = seen
+            if verify_index(self.db_path) is not None:
+                return  # half-written or damaged: a query failing on it will heal
+            engine = await asyncio.to_thread(Engine, self.db_path)
+            self._swap(engine)
+            log.info("the index was replaced by another process; now serving it")
+
     def _swap(self, engine: Engine) -> None:
         old, self.engine = self.engine, engine
+        self._seen = _identity(self.db_path)
         old.close()
 
     async def _tell(self, phrase: Phrase) -> None:

@@ -168,6 +168,7 @@ class FakeTelegram:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # by language
     descriptions: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, language)
     allowed_updates: list[str] | None = None  # as the bot last asked for them
+    webhook: dict[str, Any] | None = None  # as setWebhook last set it
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
@@ -479,6 +480,19 @@ class FakeTelegram:
         return self._bot_user()
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.webhook = None
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if not str(params.get("url", "")).startswith(("https://", "http://")):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided")
+        with self._lock:
+            self.webhook = {"url": params["url"], "secret_token": secret,
+                            "allowed_updates": params.get("allowed_updates")}
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
@@ -528,6 +542,11 @@ class FakeTelegram:
         return {"message_id": message_id, "date": int(time.time()),
                 "chat": self._chat(chat_id, "private" if chat_id > 0 else "supergroup"),
                 "from": self._bot_user(), "text": shown}
+
+    def update(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """An update as Telegram would post it to a webhook (not queued for getUpdates)."""
+        with self._lock:
+            return {"update_id": next(self._update_ids), **payload}
 
     def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)

@@ -94,3 +94,19 @@ async def test_reload_failures_are_lines_without_server_paths(small_knowledge, t
         "sub/broken.toml:2: TOML syntax: Invalid value"]
     assert service.engine.ask("Testville").kind != "unknown"  # still serving
     service.close()
+
+
+async def test_a_worker_follows_an_index_another_process_rebuilt(small_knowledge, tmp_path):
+    """Two workers share one index; a reload in one reaches the other within a second."""
+    index = tmp_path / "i.sqlite"
+    first = AnswerService(small_knowledge, index)
+    second = AnswerService(small_knowledge, index, follow_seconds=0.0)
+    (small_knowledge / "more.toml").write_text(
+        '[[event]]\nid = "zanzibar"\ndate = 2023-12-30\ntitle = "Zanzibarville camp closes"\n'
+        'summary = "A test entry."\nkind = "camp-closure"\nplaces = ["Zanzibarville"]\n'
+        'sources = ["src-a"]\n')
+    await first.reload()
+    answer = await second.run(lambda engine: engine.ask("zanzibarville"))
+    assert answer.is_answer and "Zanzibarville" in answer.items[0].title
+    first.close()
+    second.close()

@@ -3,12 +3,16 @@ across a restart."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -165,3 +169,57 @@ def test_broken_knowledge_with_a_good_index_starts_and_warns_the_admins(fake, tm
     warning = fake.to_chat(ADMIN)[0].shown
     assert "1 problem(s)" in warning and "started on the index built at" in warning
     assert "broken.toml:2" in log
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _post(port: int, body: bytes, secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/hook/minusma", data=body,
+                                     headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_webhook_mode_takes_the_right_secret_refuses_others_and_stops_cleanly(fake, tmp_path):
+    port, secret = _free_port(), "s3cret-webhook_token"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url,
+           "KNOWLEDGE_DIR": str(KNOWLEDGE), "BOT_DB_PATH": str(tmp_path / "index.sqlite"),
+           "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook/minusma", "WEBHOOK_SECRET": secret,
+           "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port)}
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: fake.webhook is not None)
+        assert fake.webhook["secret_token"] == secret
+        assert fake.webhook["url"].endswith("/hook/minusma")
+
+        def question(chat: int, text: str) -> bytes:
+            message = {"message_id": 1, "date": 0, "text": text,
+                       "chat": {"id": chat, "type": "private", "first_name": "U"},
+                       "from": {"id": chat, "is_bot": False, "first_name": "U"}}
+            return json.dumps(fake.update({"message": message})).encode()
+
+        wait_until(lambda: _post(port, question(500, "kidal"), secret) == 200)
+        wait_until(lambda: fake.to_chat(500))
+        assert fake.to_chat(500)[0].shown.startswith("31 October 2023")
+        assert _post(port, question(501, "gao"), "wrong-secret") == 403
+        assert _post(port, question(502, "gao"), None) == 403
+        assert _post(port, b"{not json", secret) >= 400  # answered, not fatal
+        assert _post(port, question(503, "ansongo"), secret) == 200
+        wait_until(lambda: fake.to_chat(503))
+        time.sleep(0.5)
+        assert fake.to_chat(501) == [] and fake.to_chat(502) == []
+    finally:
+        code, log = stop(bot, signal.SIGTERM)
+    assert code == 0, log
+    assert secret not in log and no_secret_in(log)

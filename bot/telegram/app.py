@@ -9,6 +9,7 @@ import logging
 import os
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand
 from telegram.constants import ParseMode
@@ -48,7 +49,6 @@ from bot.telegram.handlers import (
 from bot.telegram.keyboards import PageCache
 from bot.telegram.limits import (
     GROUP_PER_MINUTE,
-    OVERALL_PER_SECOND,
     FairUse,
     RetryingRateLimiter,
     TokenWatch,
@@ -91,7 +91,7 @@ class Outcome:
 
 
 def redactor_for(config: Config) -> Redactor:
-    return Redactor([config.token(), config.salt() or ""])
+    return Redactor([config.token(), config.salt() or "", config.secret()])
 
 
 def build_application(
@@ -161,8 +161,8 @@ def build_application(
         # confirms what was handled, at shutdown.
         .get_updates_request(TokenWatch(token_rejected, connection_pool_size=2))
         .rate_limiter(rate_limiter or RetryingRateLimiter(
-            overall_max_rate=OVERALL_PER_SECOND, group_max_rate=GROUP_PER_MINUTE,
-            group_time_period=60, max_retries=5))
+            overall_max_rate=min(config.messages_per_second, 10_000.0),
+            group_max_rate=GROUP_PER_MINUTE, group_time_period=60, max_retries=5))
         .concurrent_updates(FairUse(handlers.too_fast, per_user=per_user))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
                            allow_sending_without_reply=True))
@@ -208,17 +208,28 @@ def build_application(
 
 
 def run(config: Config) -> int:
-    """Long polling until SIGINT/SIGTERM (exit 0), or until Telegram rejects the token or stays
-    unreachable through start-up (exit 1, with a one-line reason)."""
+    """Long polling, or a webhook server when WEBHOOK_URL is set, until SIGINT/SIGTERM (exit 0),
+    or until Telegram rejects the token or stays unreachable through start-up (exit 1, with a
+    one-line reason)."""
     install(redactor_for(config))
     # httpx logs every request URL, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     outcome = Outcome()
     app = build_application(config, outcome=outcome)
-    log.info("Bot starting (polling %s)", config.telegram_base_url)
     try:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False,
-                        bootstrap_retries=STARTUP_RETRIES)
+        if config.webhook_url:
+            # Telegram posts updates to WEBHOOK_URL; requests without the secret get 403.
+            log.info("Bot starting (webhook %s, listening on %s:%d)", config.webhook_url,
+                     config.webhook_listen, config.webhook_port)
+            app.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
+                            url_path=urlsplit(config.webhook_url).path.strip("/"),
+                            webhook_url=config.webhook_url, secret_token=config.secret(),
+                            allowed_updates=ALLOWED_UPDATES, close_loop=False,
+                            bootstrap_retries=STARTUP_RETRIES)
+        else:
+            log.info("Bot starting (polling %s)", config.telegram_base_url)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False,
+                            bootstrap_retries=STARTUP_RETRIES)
     except InvalidToken:
         outcome.token_rejected = True
     except NetworkError as exc:

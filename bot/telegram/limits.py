@@ -24,8 +24,8 @@ from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 
-# Telegram's flood limits for bots: about 30 messages a second in all, 20 a minute per group.
-OVERALL_PER_SECOND = 30
+# Telegram's flood limits for bots: about 30 messages a second in all (BOT_MESSAGES_PER_SECOND,
+# shared by every worker), 20 a minute per group.
 GROUP_PER_MINUTE = 20
 # Start-up calls: the application's bootstrap loop retries them with its own growing pause.
 BOOTSTRAP_ENDPOINTS = frozenset({"getMe", "deleteWebhook", "setWebhook"})
