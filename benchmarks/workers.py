@@ -54,6 +54,15 @@ def start_worker(fake: FakeTelegram, folder: Path, port: int) -> subprocess.Pope
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """A process's user and system CPU time so far (Linux), or None where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def update(fake: FakeTelegram, n: int) -> bytes:
     user = 100_000 + n
     message = {"message_id": n, "date": 0, "text": QUESTIONS[n % len(QUESTIONS)],
@@ -96,6 +105,7 @@ def measure(workers: int, updates: int, folder: Path) -> list[str]:
             time.sleep(0.05)
         bodies = [update(fake, n) for n in range(workers, workers + updates)]
         before = len(fake.sent)
+        cpu_before = [cpu_seconds(p.pid) for p in processes]
         started = time.perf_counter()
         asyncio.run(post_all(ports, bodies))
         while len(fake.sent) < before + updates:
@@ -103,14 +113,18 @@ def measure(workers: int, updates: int, folder: Path) -> list[str]:
                 raise TimeoutError("the workers did not answer every question")
             time.sleep(0.01)
         elapsed = time.perf_counter() - started
+        cpu_after = [cpu_seconds(p.pid) for p in processes]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process in processes:
             process.wait(timeout=60)
         fake.stop()
+    spent = [b - a for a, b in zip(cpu_before, cpu_after, strict=True)
+             if a is not None and b is not None]
+    per_reply = f"{sum(spent) / updates * 1000:.1f}" if len(spent) == workers else "-"
     return [str(workers), f"{updates:,}", f"{elapsed:.1f} s", f"{updates / elapsed:.0f}",
-            str(len(fake.rejected))]
+            per_reply, str(len(fake.rejected))]
 
 
 def main() -> None:
@@ -123,11 +137,14 @@ def main() -> None:
         open_engine(ROOT / "knowledge", folder / "index.sqlite").close()  # built once, shared
         rows = [measure(n, args.updates, folder) for n in args.workers]
     print(f"# Webhook workers sharing one index ({os.cpu_count()} cores)\n")
-    print(table(["workers", "questions", "wall time", "replies/s", "rejected"], rows))
+    print(table(["workers", "questions", "wall time", "replies/s", "worker CPU ms per reply",
+                 "rejected"], rows))
     print("\nEach worker is `python -m bot run` in webhook mode; the dispatcher posts updates "
           "round-robin with up to 64 in flight. The rate limit is lifted to measure the bot's "
           "own capacity: with Telegram's, the whole bot sends about 30 messages a second "
-          "however many workers it has.")
+          "however many workers it has. The dispatcher and the imitation run in this process "
+          "and take a core of their own: replies per second scale with workers only while "
+          "cores are free; the CPU per reply says what one core buys.")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ appears in the plain-text answer; an off-topic one passes when the engine declin
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,11 +57,15 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
+# "25–27 July 2024": a span within one month, as answers write it; it states its first day too.
+_SPAN = re.compile(r"\b(\d{1,2})–\d{1,2} (\w+ \d{4})")
+
+
 def judge(question: Question, answer: Answer) -> Outcome:
     text = render_plain(answer)
     if question.category == OFFTOPIC:
         return Outcome(question, not answer.is_answer, answer.is_answer, text)
-    folded = text.casefold()
+    folded = _SPAN.sub(lambda m: f"{m[0]} ({m[1]} {m[2]})", text).casefold()
     ok = answer.is_answer and all(e.casefold() in folded for e in question.expect)
     cut_short = not ok and answer.kind == "timeline" and answer.more > 0
     return Outcome(question, ok, answer.is_answer, text, cut_short)

@@ -423,6 +423,7 @@ _DATE_PATTERNS: dict[str, str] = {"day": "d MMMM y", "month": "LLLL y", "year": 
 
 
 _DATE_PARAMS = ("date", "period")
+_QUOTED_PARAMS = ("names", "words")
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
@@ -438,6 +439,10 @@ def say(phrase: Phrase, lang: Lang = "en") -> str:
             args["value"] = number(float(args["value"]), lang)
     if "role" in args:
         args["role"] = role_name(args["role"], lang)
+    if lang == "fr":
+        for name in _QUOTED_PARAMS:  # the user's words, quoted as French quotes them
+            if name in args:
+                args[name] = args[name].replace("“", "« ").replace("”", " »")
     texts = CATALOGUE[phrase.key]
     return texts.get(lang, texts["en"]).format(**args)
 

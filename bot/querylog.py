@@ -64,6 +64,11 @@ create index if not exists questions_outcome on questions(outcome, at);
 """
 
 
+_INSERT = ("insert or ignore into questions (id, at, chat_kind, lang, question, outcome, "
+           "entries, confidence, latency_ms, asker) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_VOTE = "update questions set feedback = ?, feedback_at = ? where id = ?"
+
+
 def outcome_of(answer: Answer) -> Outcome:
     if answer.kind == "unknown":
         return "declined"
@@ -142,11 +147,13 @@ class QuestionLog:
         self._salt = salt.encode() if salt else None
         self._clock = clock
         self._lock = threading.Lock()
-        self._pending: list[tuple[str, tuple[object, ...]]] = []
+        self._pending: list[Logged | tuple[int, int, float]] = []
         self._last_prune = 0.0
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # WAL: Datasette or sqlite-utils can read while the bot writes.
+        # WAL: Datasette or sqlite-utils can read while the bot writes. NORMAL: a commit does
+        # not wait for the disk; a power cut may lose the last second of questions, not the log.
         self._conn.execute("pragma journal_mode = wal")
+        self._conn.execute("pragma synchronous = normal")
         self._conn.execute(f"pragma application_id = {LOG_APPLICATION_ID}")
         self._conn.executescript(_SCHEMA)
 
@@ -163,30 +170,31 @@ class QuestionLog:
         return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
 
     def record(self, row: Logged) -> None:
-        values = (row.id, _iso(row.at), row.chat_kind, row.lang, row.question[:QUESTION_CHARS],
-                  row.outcome, json.dumps(list(row.entries)), round(row.confidence, 3),
-                  round(row.latency_ms, 2), row.asker)
+        """Queue a question; turned into a row by the writer, off the answer path."""
         with self._lock:
-            self._pending.append(("insert or ignore into questions (id, at, chat_kind, lang, "
-                                  "question, outcome, entries, confidence, latency_ms, asker) "
-                                  "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values))
+            self._pending.append(row)
 
     def feedback(self, row_id: int, helpful: bool) -> None:
         with self._lock:
-            self._pending.append(("update questions set feedback = ?, feedback_at = ? "
-                                  "where id = ?",
-                                  (1 if helpful else -1, _iso(self._clock()), row_id)))
+            self._pending.append((row_id, 1 if helpful else -1, self._clock()))
 
     def flush(self) -> int:
         """Write what is queued in one transaction (and prune, when due); returns rows."""
         with self._lock:
             pending, self._pending = self._pending, []
+        rows = [(r.id, _iso(r.at), r.chat_kind, r.lang, r.question[:QUESTION_CHARS], r.outcome,
+                 json.dumps(list(r.entries)), round(r.confidence, 3), round(r.latency_ms, 2),
+                 r.asker) for r in pending if isinstance(r, Logged)]
+        votes = [(vote, _iso(at), row_id) for row_id, vote, at in
+                 (v for v in pending if not isinstance(v, Logged))]
+        with self._lock:
             now = self._clock()
             if pending:
                 self._conn.execute("begin")
                 try:
-                    for sql, values in pending:
-                        self._conn.execute(sql, values)
+                    # Rows first: a vote always follows the question it is about.
+                    self._conn.executemany(_INSERT, rows)
+                    self._conn.executemany(_VOTE, votes)
                     self._conn.execute("commit")
                 except BaseException:
                     self._conn.execute("rollback")

@@ -130,12 +130,12 @@ class AnswerService:
                 engine, how = await asyncio.to_thread(heal, self.knowledge_dir, self.db_path)
             except (KnowledgeError, OSError, sqlite3.Error) as exc:
                 log.error("could not heal the index: %s", exc)
-                await self._tell(Phrase.of("heal-failed", reason=reason,
+                await self.tell(Phrase.of("heal-failed", reason=reason,
                                            error=type(exc).__name__))
                 raise
             self._swap(engine)
             log.warning("the index was damaged (%s) and was %s", reason, how)
-            await self._tell(Phrase.of(f"healed-{how}", reason=reason))
+            await self.tell(Phrase.of(f"healed-{how}", reason=reason))
 
     async def _follow(self) -> None:
         """Another process (a worker beside this one, or `python -m bot build`) may have
@@ -160,7 +160,8 @@ class AnswerService:
         self._seen = _identity(self.db_path)
         old.close()
 
-    async def _tell(self, phrase: Phrase) -> None:
+    async def tell(self, phrase: Phrase) -> None:
+        """Tell the operators (the adapter's `notify`); never fails the caller."""
         if self.notify is None:
             return
         try:

@@ -310,3 +310,21 @@ def test_line_numbers_point_at_the_field_not_at_text_that_looks_like_one(write_k
     assert any(name == "x.toml" and line == 1 for name, line, _ in problems)  # `ok = 1`
     assert any(name == "x.toml" and line == 3 for name, line, _ in problems)  # [stray]
     assert any(name == "y.toml" and line == 3 for name, line, _ in problems)
+
+
+def test_camp_coordinates_must_lie_near_mali_and_belong_to_places(write_knowledge):
+    root = write_knowledge({"s.toml": SMALL_SOURCES, "a.toml": """
+    [[alias]]
+    canonical = "Swapped"
+    variants = ["Swaped"]
+    kind = "place"
+    coordinates = [1.41, 18.44]
+
+    [[alias]]
+    canonical = "Not a place"
+    variants = ["Notaplace"]
+    coordinates = [18.44, 1.41]
+    """})
+    messages = [p.message for p in check_knowledge(root)[1]]
+    assert any("not in or near Mali" in m for m in messages)
+    assert any("only a place has coordinates" in m for m in messages)

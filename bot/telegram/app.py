@@ -34,7 +34,7 @@ from bot.pictures import picture_folder
 from bot.querylog import QuestionLog
 from bot.redact import Redactor, install
 from bot.service import AnswerService
-from bot.telegram import handlers
+from bot.telegram import curators, handlers
 from bot.telegram.handlers import (
     ADMINS,
     ALLOWED_UPDATES,
@@ -121,12 +121,15 @@ def build_application(
 
     async def tell_admins(phrase: Phrase) -> None:
         for admin in sorted(config.admin_ids):
-            await app.bot.send_message(admin, phrase_html(phrase, "en"))
+            try:
+                await app.bot.send_message(admin, phrase_html(phrase, "en"))
+            except TelegramError as exc:  # one admin who blocked the bot must not silence all
+                log.warning("could not tell admin %s: %s", admin, exc)
 
-    answers = AnswerService(config.knowledge_dir, config.db_path, notify=tell_admins)
     log_path = config.question_log()
     questions = (QuestionLog(log_path, retention_days=config.log_retention_days,
                              salt=config.salt()) if log_path else None)
+    answers = AnswerService(config.knowledge_dir, config.db_path, notify=tell_admins)
     writer: list[asyncio.Task[None]] = []
 
     async def post_init(app: AnyApp) -> None:
@@ -139,7 +142,7 @@ def build_application(
                 log.warning("knowledge problem: %s", problem)
             log.warning("started on the %s index built at %s: the knowledge files have %d "
                         "problem(s)", opened.state, opened.built_at, len(opened.problems))
-            await answers._tell(Phrase.of(f"started-{opened.state}", built=opened.built_at,
+            await answers.tell(Phrase.of(f"started-{opened.state}", built=opened.built_at,
                                           count=len(opened.problems)))
 
     async def post_shutdown(app: AnyApp) -> None:
@@ -188,10 +191,10 @@ def build_application(
     app.add_handler(CommandHandler("sources", handlers.sources, filters=new))
     app.add_handler(CommandHandler("timeline", handlers.timeline, filters=new))
     app.add_handler(CommandHandler("map", handlers.camps_map, filters=new))
-    app.add_handler(CommandHandler("reload", handlers.reload, filters=new))
-    app.add_handler(CommandHandler("stats", handlers.stats, filters=new))
-    app.add_handler(CommandHandler("unanswered", handlers.unanswered, filters=new))
-    app.add_handler(CommandHandler("export", handlers.export, filters=new))
+    app.add_handler(CommandHandler("reload", curators.reload, filters=new))
+    app.add_handler(CommandHandler("stats", curators.stats, filters=new))
+    app.add_handler(CommandHandler("unanswered", curators.unanswered, filters=new))
+    app.add_handler(CommandHandler("export", curators.export, filters=new))
     app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
