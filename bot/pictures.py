@@ -15,6 +15,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -389,8 +390,14 @@ def caption(kind: Kind, facts: Facts, lang: Lang) -> str:
     return cut("\n".join(lines), CAPTION_UNITS)
 
 
+_DRAWING = threading.Lock()
+
+
 def draw(kind: Kind, facts: Facts, lang: Lang) -> bytes:
-    return draw_timeline(facts, lang) if kind == "timeline" else draw_map(facts, lang)
+    """One picture at a time: matplotlib's first import (and its font cache) is not safe to
+    run from two threads at once, and a picture is drawn once per knowledge version anyway."""
+    with _DRAWING:
+        return draw_timeline(facts, lang) if kind == "timeline" else draw_map(facts, lang)
 
 
 # --- the cache ------------------------------------------------------------------------------
