@@ -11,8 +11,9 @@ from tests.conftest import KNOWLEDGE, ROOT
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "index.sqlite"
+def db(index_path: Path) -> Path:
+    """The real knowledge's index, built once for the session and copied here."""
+    return index_path
 
 
 def test_ask_prints_a_cited_answer(db, capsys):
@@ -57,9 +58,10 @@ def test_check_and_build_on_the_real_knowledge(db, capsys):
     assert "Built" in capsys.readouterr().out and db.is_file()
 
 
-def test_broken_knowledge_makes_ask_fail_cleanly(write_knowledge, db, capsys):
+def test_broken_knowledge_makes_ask_fail_cleanly(write_knowledge, tmp_path, capsys):
     root = write_knowledge({"bad.toml": "not toml at all"})
-    assert main(["--knowledge", str(root), "--db", str(db), "ask", "kidal"]) == 1
+    fresh = tmp_path / "fresh" / "index.sqlite"  # no index to fall back on
+    assert main(["--knowledge", str(root), "--db", str(fresh), "ask", "kidal"]) == 1
     assert "bad.toml:1: TOML syntax" in capsys.readouterr().err
 
 
@@ -115,3 +117,11 @@ def test_a_foreign_file_at_the_index_path_is_a_one_line_error(small_knowledge, t
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not this bot's index" in err
     assert notes.read_text() == "a curator's notes\n"
+
+
+def test_broken_knowledge_with_an_index_still_answers_and_says_why(knowledge, db, capsys):
+    (knowledge / "bad.toml").write_text("not toml at all")
+    assert main(["--knowledge", str(knowledge), "--db", str(db), "ask", "kidal"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("31 October 2023")
+    assert "bad.toml:1: TOML syntax" in captured.err and "answering from the index" in captured.err

@@ -25,6 +25,12 @@ ADMIN = 42
 SECRET = TOKEN.split(":")[1]
 
 
+@pytest.fixture(autouse=True)
+def _prebuilt_index(index_path: Path) -> Path:
+    """Each bot starts on a copy of the session's index, as after a first start."""
+    return index_path
+
+
 def no_secret_in(log: str) -> bool:
     return TOKEN not in log and SECRET not in log
 
