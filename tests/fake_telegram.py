@@ -1,10 +1,13 @@
 """A local imitation of the Telegram Bot API on 127.0.0.1, for end-to-end tests and benchmarks.
 
 It speaks real HTTP to the real python-telegram-bot and is strict where Telegram is strict:
-HTML parse mode (allowed tags, nesting, entities), 1-4096 characters after parsing, at most 50
-inline results, 64-byte callback data and result ids, 400 errors with Telegram's wording. Faults
-(429 with retry_after, 5xx) can be injected per method. Updates are queued by the test and served
-to getUpdates with Telegram's offset semantics (an offset confirms every update below it).
+HTML parse mode (allowed tags, nesting, entities), 1-4096 UTF-16 units after parsing (1024 for
+a caption), at most 50 inline results, 64-byte callback data and result ids, 200-unit callback
+answers answered once, command names and description lengths, "message is not modified" on an
+identical edit, PNG uploads and known file ids, webhook secrets, and 400 errors with Telegram's
+wording. Faults can be injected per method (429 with retry_after, 5xx, late answers, a revoked
+token's 401). Updates are queued by the test and served to getUpdates with Telegram's offset
+semantics (an offset confirms every update below it), only of the types the bot asked for.
 """
 
 from __future__ import annotations
