@@ -286,7 +286,6 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "Sorry, only the bot's curators can reload its knowledge.",
         "fr": "Désolé, seuls les curateurs du bot peuvent recharger ses connaissances.",
     },
-    "reload-started": {"en": "Reloading the knowledge…", "fr": "Rechargement des connaissances…"},
     "reloaded": {
         "en": "<b>Reloaded</b> in {ms} ms: {sources} sources, {events} events, "
               "{faq} FAQ entries.",

@@ -59,9 +59,6 @@ class Closure:
     place: str
     place_fr: str
     date: str  # ISO, as precise as known
-    doc_id: str
-    title: str
-    title_fr: str
     sources: tuple[str, ...]
     at: Place | None  # where it is, when the knowledge says
 
@@ -87,9 +84,8 @@ def camp_closures(store: Store) -> list[Closure]:
     for place, doc in last.items():
         entry = doc.entry
         at = places.get(place)
-        found.append(Closure(place, at.name_fr if at else place, doc.date or "", doc.id,
-                             entry.title or "", entry.title_fr or "", tuple(entry.sources),
-                             at))
+        found.append(Closure(place, at.name_fr if at else place, doc.date or "",
+                             tuple(entry.sources), at))
     return sorted(found, key=lambda c: (c.date, c.place))
 
 

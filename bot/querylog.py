@@ -33,7 +33,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 
 from bot.models import Answer
-from bot.store import ForeignFileError
+from bot.store import ForeignFileError, has_marker
 from bot.text import fold
 
 # SQLite's application_id marks the file as this bot's question log ("MNSL").
@@ -121,13 +121,7 @@ class Group:
 
 
 def is_our_log(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(100)
-    except OSError:
-        return False
-    return (len(header) == 100 and header.startswith(b"SQLite format 3\x00")
-            and int.from_bytes(header[68:72], "big") == LOG_APPLICATION_ID)
+    return has_marker(path, LOG_APPLICATION_ID)
 
 
 def _iso(epoch: float) -> str:

@@ -433,8 +433,8 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str,
     return counts
 
 
-def is_our_index(path: Path) -> bool:
-    """True when `path` is an SQLite file carrying this bot's marker."""
+def has_marker(path: Path, application_id: int) -> bool:
+    """True when `path` is an SQLite file carrying this application id in its header."""
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -442,7 +442,12 @@ def is_our_index(path: Path) -> bool:
         return False
     # The SQLite header stores application_id big-endian at offset 68.
     return (len(header) == 100 and header.startswith(b"SQLite format 3\x00")
-            and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
+            and int.from_bytes(header[68:72], "big") == application_id)
+
+
+def is_our_index(path: Path) -> bool:
+    """True when `path` is an SQLite file carrying this bot's index marker."""
+    return has_marker(path, APPLICATION_ID)
 
 
 def _legacy_index(path: Path) -> bool:

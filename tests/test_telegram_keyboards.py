@@ -35,7 +35,8 @@ def test_button_data_is_parsed_or_refused():
     assert parse("t:kidal-closure", "fr") == Press("t", "fr", "kidal-closure")  # older buttons
     assert parse("p:tl.fr:3", "en") == Press("p", "en", "tl.fr", 3)
     assert parse("p:1a:-", "en") == Press("p", "en", "1a", None)
-    for junk in ("", "zz", "p:", "p:x:y", "t:", "c:"):
+    assert parse("f:1a2b:1", "fr") == Press("f", "fr", "1a2b", helpful=True)
+    for junk in ("", "zz", "p:", "p:x:y", "t:", "c:", "f:zz:1", "f:1a:2"):
         assert parse(junk, "en") is None
 
 

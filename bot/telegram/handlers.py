@@ -400,7 +400,7 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     assert query is not None and press.helpful is not None
     log_ = question_log(context)
     if log_ is not None:
-        log_.feedback(int(press.target, 36), press.helpful)
+        log_.feedback(int(press.target, 16), press.helpful)
     await query.answer(say(Phrase.of("feedback-thanks"), press.lang))
     if isinstance(query.message, Message):
         await _edit(query.edit_message_reply_markup(

@@ -6,7 +6,7 @@ Callback data says what a press does:
   message it was offered in;
 - `p:<list>:<page>`: show that page of a list, edited in place; `<list>` is `tl.<lang>` for
   /timeline, `src.<lang>` for /sources, or the key of an answer kept in `PageCache`;
-- `f:<log row>:1` or `:0`: the answer helped, or did not (the question log's row, base 36);
+- `f:<log row>:1` or `:0`: the answer helped, or did not (the question log's row, in hex);
 - `g:<lang>:timeline` or `g:<lang>:map`: send that picture; `l:<lang>:tl`: the withdrawal as a
   paged list.
 """
@@ -69,7 +69,7 @@ def parse(data: str, fallback: Lang) -> Press | None:
         return Press(action, fallback, rest) if rest else None  # buttons from before v2
     if action == "f":
         row, _, vote = rest.partition(":")
-        if row.isalnum() and vote in ("0", "1"):
+        if row and all(c in "0123456789abcdef" for c in row) and vote in ("0", "1"):
             return Press("f", fallback, row, helpful=vote == "1")
         return None
     if action == "p":
@@ -112,20 +112,10 @@ def picture_keyboard(kind: str, lang: Lang) -> InlineKeyboardMarkup:
 
 
 def feedback_row(row: int, lang: Lang) -> list[InlineKeyboardButton]:
-    key = base36(row)
+    key = format(row, "x")
     return [InlineKeyboardButton(say(Phrase.of("helpful"), lang), callback_data=f"f:{key}:1"),
             InlineKeyboardButton(say(Phrase.of("not-helpful"), lang),
                                  callback_data=f"f:{key}:0")]
-
-
-def base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
 
 
 def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
