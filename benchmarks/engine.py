@@ -20,7 +20,15 @@ from pathlib import Path
 from benchmarks.synthetic import synthetic_knowledge, synthetic_questions
 from bot import suite
 from bot.engine import Engine
-from bot.evaluation import CATEGORIES, accuracy, evaluate, load_questions
+from bot.evaluation import (
+    CATEGORIES,
+    accuracy,
+    answerable,
+    evaluate,
+    knowledge_texts,
+    load_questions,
+    summary,
+)
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.store import build_index
 from bot.tables import table
@@ -55,10 +63,36 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def strict_table(engine: Engine, path: Path, texts: list[str]) -> None:
+    """Right / wrong / asked / declined per category, strictly judged (bot/evaluation.py),
+    over the questions whose fact the knowledge holds, and the off-topic ones."""
+    questions = load_questions(path)
+    outcomes = evaluate(engine.ask, questions)
+    held = {q.text for q in questions if answerable(q, texts)}
+    in_scope = [q for q in questions if not q.offtopic]
+    print(f"\n## {path.relative_to(ROOT)}: {len(questions)} questions, "
+          f"{len(held)} of {len(in_scope)} in scope with their fact in the knowledge\n")
+    rows = []
+    for key, (n, right, wrong, asked, declined) in summary(outcomes, held).items():
+        rows.append([key, str(n), f"{right} ({right / n:.1%})", str(wrong), str(asked),
+                     str(declined)])
+    rows.sort(key=lambda r: (r[0] in ("in scope", "off-topic (all)"), r[0]))
+    print(table(["category", "questions", "right", "wrong", "asked", "declined"], rows))
+    missing = summary([o for o in outcomes if not o.question.offtopic
+                       and o.question.text not in held]).get("in scope")
+    if missing:
+        n, right, wrong, asked, declined = missing
+        print(f"\nFacts the knowledge lacks ({n} questions): {right} right anyway, {wrong} "
+              f"answered without the fact, {asked} asked back, {declined} declined.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--repeat", type=int, default=10, help="passes over the question set")
+    parser.add_argument("--test", action="store_true",
+                        help="also run the sealed test set (benchmarks/sets/test.toml): only "
+                             "for a closing note, never while changing the engine")
     args = parser.parse_args()
 
     real = load_knowledge(ROOT / "knowledge")
@@ -95,6 +129,11 @@ def main() -> None:
             rows.append([label, str(sum(counts.values())), str(right),
                          str(declined) if half == "positive" else "-", str(counts["wrong"])])
         print(table(["questions", "count", "right", "declined", "wrong"], rows))
+        texts = knowledge_texts(engine.topic, engine.store.all_ids())
+        for path in sorted((ROOT / "benchmarks" / "sets").glob("*.toml")):
+            if path.stem == "test" and not args.test:
+                continue  # sealed: run only for a closing note (--test)
+            strict_table(engine, path, texts)
         for heldout in sorted((ROOT / "benchmarks").glob("heldout-*.toml")):
             outcomes = evaluate(engine.ask, load_questions(heldout))
             scores = accuracy(outcomes)

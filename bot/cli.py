@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -102,6 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader left (`ask ... | head`): nothing more to say, and no traceback about it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except (OSError, sqlite3.Error) as exc:
+        # A full disk, a read-only folder, a file that cannot be opened: one line, not a
+        # traceback (the reason and the path say what to fix).
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        print(f"error: {reason}{where}", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -226,6 +234,17 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
         return EXIT_PROBLEMS
     except ForeignFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:
+        # The reader left (`ask ... | head`): nothing more to say, and no traceback about it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except (OSError, sqlite3.Error) as exc:
+        # A full disk, a read-only folder, a file that cannot be opened: one line, not a
+        # traceback (the reason and the path say what to fix).
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        print(f"error: {reason}{where}", file=sys.stderr)
         return EXIT_PROBLEMS
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from bot.decide import MAX_CHOICES, SUGGEST_FLOOR, related
 from bot.derive import Derived
 from bot.models import (
     Answer,
@@ -20,27 +21,24 @@ from bot.models import (
     Source,
     Topic,
 )
+from bot.publishers import cited_as, primary_first
 from bot.query import Question
 from bot.rank import Candidate
 from bot.store import Doc
 
-CONFIDENT = 0.62  # below this the engine declines; tuned on tests/questions.toml
-SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
-RELATED_MARGIN = 0.15  # see-also topics scored this close to the answer
-CHOICE_MARGIN = 0.05  # candidates this close about different subjects: ask "which one?"
-MAX_CHOICES = 5
 MAX_TOPICS = 3
 
 
 def citation(source: Source) -> Citation:
-    return Citation(source.id, source.title, source.publisher, source.date.iso, source.url)
+    return Citation(source.id, source.title, cited_as(source), source.date.iso, source.url)
 
 
 def item_for(doc: Doc, sources: dict[str, Source]) -> Item:
     entry = doc.entry
-    cites = tuple(citation(sources[s]) for s in entry.sources if s in sources)
+    cites = tuple(map(citation, primary_first(sources[s] for s in entry.sources if s in sources)))
     claims = tuple(
-        Claim(v.claim, tuple(citation(sources[s]) for s in v.sources if s in sources),
+        Claim(v.claim, tuple(map(citation, primary_first(sources[s] for s in v.sources
+                                                         if s in sources))),
               v.claim_fr or "")
         for v in entry.versions
     )
@@ -68,43 +66,22 @@ def _matches(candidates: Iterable[Candidate]) -> tuple[Match, ...]:
 
 
 def fact(q: Question, best: Candidate, ranked: Sequence[Candidate],
-         sources: dict[str, Source]) -> Answer:
-    related = tuple(
-        topic_for(c.doc) for c in ranked[1:4]
-        if c.score >= max(CONFIDENT, best.score - RELATED_MARGIN) and c.id != best.id
-    )
-    return Answer("fact", q.raw, round(best.score, 3), None, (item_for(best.doc, sources),),
-                  related, matches=_matches(ranked))
-
-
-def _distinct(q: Question, a: Candidate, b: Candidate) -> bool:
-    """Two candidates a reader must choose between.
-
-    When the question names nothing that tells them apart, two events about different named
-    things ("the camp was handed over": which camp?); when it asks for one fact (a date, a
-    person, a number), two events of the same kind on different dates (two attacks on Kidal).
-    An overview (FAQ) beside an event, or an entry about what the question names beside one
-    merely touching it, is never a choice.
-    """
-    if a.doc.kind != "event" or b.doc.kind != "event" or a.main != b.main:
-        return False
-    if (not q.entities and a.doc.subjects and b.doc.subjects
-            and a.doc.main_subject != b.doc.main_subject):
-        return True
-    single_fact = q.answer_type in ("when", "who", "how_many", "where", "which")
-    return single_fact and a.doc.event_kind == b.doc.event_kind and a.doc.date != b.doc.date
-
-
-def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
-    """Confident candidates as good as the best one that the reader must tell apart."""
-    return [c for c in ranked[1:] if c.score >= CONFIDENT
-            and best.score - c.score <= CHOICE_MARGIN and _distinct(q, best, c)]
+         sources: dict[str, Source], headline: Phrase | None = None) -> Answer:
+    see_also = tuple(topic_for(c.doc) for c in related(best, ranked))
+    return Answer("fact", q.raw, round(best.score, 3), headline,
+                  (item_for(best.doc, sources),), see_also, matches=_matches(ranked))
 
 
 def choice(q: Question, options: Sequence[Candidate], ranked: Sequence[Candidate]) -> Answer:
     chosen = tuple(topic_for(c.doc) for c in options[:MAX_CHOICES])
     return Answer("choice", q.raw, round(options[0].score, 3), Phrase.of("which-one"),
                   choices=chosen, matches=_matches(ranked))
+
+
+def did_you_mean(q: Question, best: Candidate, ranked: Sequence[Candidate]) -> Answer:
+    """One candidate offered back: a button in Telegram, a line in the console."""
+    return Answer("choice", q.raw, round(best.score, 3), Phrase.of("did-you-mean"),
+                  choices=(topic_for(best.doc),), matches=_matches(ranked))
 
 
 def decline(q: Question, ranked: Sequence[Candidate], fallback: Sequence[Topic],

@@ -14,6 +14,9 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+MAX_USER_ID = 1 << 52  # Telegram: user ids fit in 52 bits
+MAX_USER_ID_DIGITS = len(str(MAX_USER_ID))
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message is one line meant for the user."""
@@ -47,17 +50,18 @@ class Config(BaseSettings):
         description="The question log (SQLite); empty: questions.sqlite beside the index; "
                     "`off`: no log.")
     log_retention_days: int = Field(
-        90, ge=1, validation_alias="BOT_LOG_RETENTION_DAYS",
-        description="Days a logged question is kept.")
+        90, ge=1, le=3650, validation_alias="BOT_LOG_RETENTION_DAYS",
+        description="Days a logged question is kept (1 to 3650).")
     log_salt: SecretStr | None = Field(
         None, validation_alias="BOT_LOG_SALT",
         description="Optional secret to count distinct askers through a salted hash; never "
                     "written to the log.")
 
     messages_per_second: float = Field(
-        30.0, gt=0, validation_alias="BOT_MESSAGES_PER_SECOND",
-        description="Messages per second this process sends at most (Telegram allows about "
-                    "30 per bot; divide among workers; a local Bot API server allows more).")
+        30.0, ge=1, le=10_000, validation_alias="BOT_MESSAGES_PER_SECOND",
+        description="Messages per second this process sends at most, 1 to 10000 (Telegram "
+                    "allows about 30 per bot; divide among workers; a local Bot API server "
+                    "allows more).")
     webhook_url: str = Field(
         "", validation_alias="WEBHOOK_URL",
         description="Public HTTPS address Telegram posts updates to; empty: long polling.")
@@ -66,8 +70,9 @@ class Config(BaseSettings):
         description="Secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -); "
                     "required with WEBHOOK_URL.")
     webhook_listen: str = Field(
-        "0.0.0.0", validation_alias="WEBHOOK_LISTEN",
-        description="Address the webhook server listens on.")
+        "127.0.0.1", validation_alias="WEBHOOK_LISTEN",
+        description="Address the webhook server listens on; the TLS proxy in front reaches "
+                    "it on 127.0.0.1 (0.0.0.0 only inside a container).")
     webhook_port: int = Field(
         8443, ge=1, le=65535, validation_alias="WEBHOOK_PORT",
         description="Port the webhook server listens on.")
@@ -92,8 +97,12 @@ class Config(BaseSettings):
             return raw
         ids = set()
         for part in filter(None, (p.strip() for p in raw.split(","))):
-            if not part.lstrip("-").isdigit():
-                raise ValueError(f"must be comma-separated numeric user ids, got {part!r}")
+            # A user id is positive and at most 52 bits; a negative one is a group or channel,
+            # which can never send /reload, so accepting it would leave the bot without admins.
+            if not (part.isascii() and part.isdigit() and len(part) <= MAX_USER_ID_DIGITS
+                    and 0 < int(part) < MAX_USER_ID):
+                raise ValueError("must be comma-separated Telegram user ids (positive, at most "
+                                 f"{MAX_USER_ID_DIGITS} digits), got {part[:20]!r}")
             ids.add(int(part))
         return frozenset(ids)
 

@@ -8,10 +8,11 @@ curator should fill.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.knowledge import KnowledgeBase
-from bot.models import Event
+from bot.models import Event, FaqEntry
+from bot.publishers import KIND_ORDER
 from bot.tables import table
 
 # The resolutions that created, renewed and ended the mission's mandate.
@@ -23,6 +24,9 @@ LEADING_ROLES = ("head-of-mission", "force-commander")
 # curator sees at once which of them is thin.
 COUNTRIES_SHOWN = 30
 HOST = "Mali"
+# At most this share of citations may rest on aggregators (reposts, mirrors, blogs).
+MAX_AGGREGATOR_SHARE = 0.10
+UNKNOWN_KIND = "unknown"  # a source whose host has no [[publisher]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,34 @@ class Coverage:
     countries: list[tuple[str, int, str, str]]  # country, events, first and last event day
     thin_years: list[int]
     missing_resolutions: list[int]
+    # Citations (an entry citing a source, once per entry) per publisher kind, in KIND_ORDER.
+    citations_by_kind: dict[str, int] = field(default_factory=dict)
+    aggregator_only: list[str] = field(default_factory=list)  # entries citing nothing better
+    reprints: int = 0  # sources naming the organisation whose text they reprint
+
+    @property
+    def aggregator_share(self) -> float:
+        total = sum(self.citations_by_kind.values())
+        return self.citations_by_kind.get("aggregator", 0) / total if total else 0.0
+
+
+def cited_ids(entry: Event | FaqEntry) -> list[str]:
+    """The sources an entry cites, each once, its versions' included."""
+    return list(dict.fromkeys((*entry.sources, *(s for v in entry.versions for s in v.sources))))
+
+
+def citation_mix(kb: KnowledgeBase) -> tuple[dict[str, int], list[str]]:
+    """Citations per publisher kind, and the entries whose every source is an aggregator."""
+    counts: dict[str, int] = dict.fromkeys(KIND_ORDER, 0)
+    alone = []
+    for entry in kb.entries():
+        kinds = [kb.sources[s].publisher_kind or UNKNOWN_KIND
+                 for s in cited_ids(entry) if s in kb.sources]
+        for kind in kinds:
+            counts[kind] = counts.get(kind, 0) + 1
+        if kinds and all(k == "aggregator" for k in kinds):
+            alone.append(entry.id)
+    return counts, alone
 
 
 def coverage(kb: KnowledgeBase) -> Coverage:
@@ -61,6 +93,7 @@ def coverage(kb: KnowledgeBase) -> Coverage:
                 by_country.setdefault(country, []).append(event)
     countries = sorted(((c, len(es), es[0].date.iso, es[-1].date.iso)
                         for c, es in by_country.items()), key=lambda row: (-row[1], row[0]))
+    mix, alone = citation_mix(kb)
     return Coverage(
         counts=kb.counts(),
         per_year=dict(sorted(per_year.items())),
@@ -73,6 +106,9 @@ def coverage(kb: KnowledgeBase) -> Coverage:
         countries=countries[:COUNTRIES_SHOWN],
         thin_years=[y for y in YEARS if per_year.get(y, 0) < MIN_EVENTS_PER_YEAR],
         missing_resolutions=[n for n in MANDATE_RESOLUTIONS if n not in resolutions],
+        citations_by_kind=mix,
+        aggregator_only=alone,
+        reprints=sum(1 for s in kb.sources.values() if s.original),
     )
 
 
@@ -96,6 +132,13 @@ def report(cover: Coverage) -> str:
         ["verification", "entries"], [[k, str(n)] for k, n in cover.verification.items()]))
     parts.append("## Sources per publisher (the 15 most cited)\n\n" + table(
         ["publisher", "sources"], [[p, str(n)] for p, n in cover.publishers]))
+    total = sum(cover.citations_by_kind.values())
+    parts.append("## Citations per publisher kind\n\n" + table(
+        ["kind", "citations", "share"],
+        [[k, str(n), f"{n / total:.0%}" if total else "-"]
+         for k, n in cover.citations_by_kind.items()]
+        + [["all", str(total), "100%" if total else "-"]])
+        + f"\n\n{cover.reprints} sources name the organisation whose text they reprint.")
     parts.append("## Security Council resolutions\n\n" + table(
         ["resolution", "adopted", "mandate until", "military ceiling", "police ceiling"],
         [[str(e.resolution), e.date.iso, e.mandate_until.iso if e.mandate_until else "-",
@@ -115,5 +158,13 @@ def report(cover: Coverage) -> str:
     if cover.missing_resolutions:
         gaps.append("- mandate resolutions without an entry: "
                     + ", ".join(map(str, cover.missing_resolutions)))
+    if cover.aggregator_share > MAX_AGGREGATOR_SHARE:
+        gaps.append(f"- {cover.aggregator_share:.0%} of citations rest on aggregators (at most "
+                    f"{MAX_AGGREGATOR_SHARE:.0%}): cite the UN or a major outlet instead")
+    if cover.citations_by_kind.get(UNKNOWN_KIND):
+        gaps.append(f"- {cover.citations_by_kind[UNKNOWN_KIND]} citations of sources without "
+                    "a [[publisher]]")
+    if cover.aggregator_only:
+        gaps.append("- entries citing aggregators only: " + ", ".join(cover.aggregator_only))
     parts.append("## Gaps\n\n" + ("\n".join(gaps) if gaps else "None found."))
     return "\n\n".join(parts)

@@ -57,6 +57,21 @@ def counts_civilians(figure: FigureRow) -> bool | None:
     return None
 
 
+# Who a question's toll is about: the mission's people, or civilians.
+_ASKS_CIVILIANS = frozenset({"civilian", "civilians", "villager"})
+
+
+def who_asked(words: Iterable[str]) -> bool | None:
+    """Whether a question asks about civilians (True), the mission's own people (False), or
+    does not say (None), in the sense of `counts_civilians`."""
+    said = set(words)
+    if said & _ASKS_CIVILIANS:
+        return True
+    if said & {"peacekeepers", "peacekeeper"}:
+        return False
+    return None
+
+
 def holders(tenures: Iterable[Tenure], role: str) -> list[Holder]:
     """The people who held a role, in the order they took it up."""
     by_person: dict[str, list[Tenure]] = {}
@@ -85,11 +100,18 @@ def neighbour(tenures: Sequence[Tenure], person: str, role: str | None,
         index = next((i for i, h in enumerate(line) if h.person == person), None)
         if index is None:
             continue
-        other = index + (1 if direction == "successor" else -1)
+        step = 1 if direction == "successor" else -1
+        other = index + step
         if not 0 <= other < len(line):
             return Derived(f"no-{direction}", line[index].doc_ids, (line[index],), office)
-        pair = (line[index], line[other])
-        return Derived(direction, (*pair[1].doc_ids, *pair[0].doc_ids), pair, office)
+        # An acting holder stands in between: the next one appointed is named too, since that
+        # is whom people mean by "who replaced Koenders?" ("Akodjènou (acting), then Hamdi").
+        others = [line[other]]
+        while others[-1].acting and 0 <= other + step < len(line):
+            other += step
+            others.append(line[other])
+        ids = [i for h in others for i in h.doc_ids] + list(line[index].doc_ids)
+        return Derived(direction, tuple(dict.fromkeys(ids)), (line[index], *others), office)
     return None
 
 
@@ -111,8 +133,11 @@ def end_holder(tenures: Sequence[Tenure], role: str, which: str) -> Derived | No
     line = holders(tenures, role)
     if not line:
         return None
-    chosen = line[0] if which == "first" else line[-1]
-    return Derived(which, chosen.doc_ids[:2], (chosen,), role)
+    ordered = line if which == "first" else line[::-1]
+    # The first or last one appointed, named first; an acting holder beyond them is named too.
+    appointed = next((h for h in ordered if not h.acting), ordered[0])
+    chosen = [appointed, *(h for h in ordered[: ordered.index(appointed)])]
+    return Derived(which, tuple(i for h in chosen for i in h.doc_ids[:2]), tuple(chosen), role)
 
 
 def first_or_last(docs: Sequence[Doc], which: str) -> Derived | None:
@@ -138,13 +163,15 @@ def largest(figures: Iterable[FigureRow], measures: frozenset[str],
 
 
 def year_total(figures: Iterable[FigureRow], measures: frozenset[str],
-               span: DateSpan) -> Derived | None:
-    """A total the knowledge states for exactly the asked year (or period)."""
+               span: DateSpan, civilians: bool | None = None) -> Derived | None:
+    """A total the knowledge states for exactly the asked year (or period); of the mission's
+    own people or of civilians when the question says which (`who_asked`)."""
     first, last = span.first.isoformat(), span.last.isoformat()
     rows = [f for f in figures if f.what in measures and f.what == "fatalities"
             and ((f.first, f.last) == (first, last)
                  or (f.year is not None and span.precision == "year"
-                     and f.year == span.first.year))]
+                     and f.year == span.first.year))
+            and (civilians is None or counts_civilians(f) in (civilians, None))]
     if not rows:
         return None
     values = tuple(sorted({f.value for f in rows}))

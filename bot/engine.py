@@ -13,20 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from bot import compose, derive
-from bot.compose import CONFIDENT, SUGGEST_FLOOR
+from bot import compose, decide, derive
+from bot.concepts import (
+    ERA_END,
+    MOST_BY_TOPIC,
+    MOST_PHRASES,
+    ROLE_WORDS,
+    SCOPE_WORDS,
+    SUPERLATIVE_WORDS,
+    THANKS,
+    TOPICS,
+    WITHDRAWAL_KINDS,
+)
 from bot.dates import DateSpan
+from bot.decide import CONFIDENT
 from bot.i18n import number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, Phrase, Topic
-from bot.query import (
-    ROLE_WORDS,
-    SUPERLATIVE_WORDS,
-    TOPICS,
-    Lexicon,
-    Question,
-    comparison_halves,
-)
+from bot.query import Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
     Doc,
@@ -38,32 +42,12 @@ from bot.store import (
     restore_last_good,
     verify_index,
 )
-from bot.text import SCOPE_WORDS, THANKS, WEAK_WORDS, fold
+from bot.text import WEAK_WORDS, fold
 
 MAX_TIMELINE_ITEMS = 12  # items of a list shown at once where there is no paging (console)
 MAX_PAGED_ITEMS = 500  # items of a list an adapter with paging gets (Telegram)
-WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
 # A curated FAQ phrasing this close to the question answers it, rather than a derivation.
 CURATED_PHRASING = 0.85
-# A one-word question about a noun this common fits too many entries to pick one.
-VAGUE_SHARE = 0.02
-# What "the most" compares when the question names no measure, by topic.
-MOST_BY_TOPIC = {
-    "attack": frozenset({"killed"}),
-    "casualties": frozenset({"killed"}),
-    "troops": frozenset({"troops"}),
-    "budget": frozenset({"budget-usd"}),
-    "mandate": frozenset({"military-ceiling"}),
-}
-
-
-MOST_PHRASES = {
-    "most-killed": frozenset({"killed", "fatalities"}),
-    "most-troops": frozenset({"troops", "personnel", "police"}),
-    "most-budget": frozenset({"budget-usd"}),
-}
-
-
 @dataclass(frozen=True)
 class EngineInfo:
     counts: dict[str, int]
@@ -107,6 +91,9 @@ class Engine:
         if q.intent == "smalltalk":
             thanked = any(t in THANKS for t in fold(q.raw).split())
             return compose.smalltalk(q, "thanks" if thanked else "hello", self._featured[:5])
+        if q.dates and all(s.first > ERA_END for s in q.dates):
+            # A renewal in 2025, a camp in 2026: the mission was over; say so, not "no idea".
+            return compose.decline(q, [], self._featured, Phrase.of("after-the-end"))
         if any(e.kind == "mission" for e in q.entities):
             # Another mission: nothing here is about it, so no topic is close.
             return compose.decline(q, [], self._featured)
@@ -164,29 +151,36 @@ class Engine:
         return self.ranker.rank(q, limit=5)
 
     def _decide(self, q: Question, ranked: list[Candidate]) -> Answer:
-        if not ranked or ranked[0].score < CONFIDENT:
-            return compose.decline(q, ranked, self._featured)
-        best = ranked[0]
-        if self._vague(q, best):
-            options = [c for c in ranked if c.score >= SUGGEST_FLOOR]
-            if len(options) >= 2:
-                return compose.choice(q, options, ranked)
-        rivals = compose.rivals(q, best, ranked)
-        if rivals:
-            return compose.choice(q, [best, *rivals], ranked)
-        return compose.fact(q, best, ranked, self.sources)
+        decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs)
+        if decision.kind == "answer":
+            return compose.fact(q, decision.best, ranked, self.sources,
+                                self._figure_line(q, decision.best.doc))
+        if decision.kind == "which-one":
+            return compose.choice(q, decision.options, ranked)
+        if decision.kind == "did-you-mean":
+            return compose.did_you_mean(q, decision.best, ranked)
+        return compose.decline(q, ranked, self._featured)
 
-    def _vague(self, q: Question, best: Candidate) -> bool:
-        """A lone common noun ("attack", "camp") with nothing to tell its entries apart, and
-        no overview (FAQ) about it."""
-        content = [t for t in q.terms if t.text not in SCOPE_WORDS]
-        if len(content) != 1 or q.entities or q.dates or q.answer_type:
-            return False
-        if best.doc.kind == "faq" and content[0].text in best.doc.key_terms:
-            return False
-        term = content[0]
-        return term.known and self.lexicon.df.get(term.text, 0) >= max(
-            3, VAGUE_SHARE * self.lexicon.n_docs)
+    def _figure_line(self, q: Question, doc: Doc) -> Phrase | None:
+        """For "how many", the number of the measure asked, with what it counts and for when,
+        as the answer's first line: an entry's own title may state another of its numbers."""
+        if q.answer_type != "how_many":
+            return None
+        wanted = derive.who_asked(q.texts)
+        figures = [f for f in self.ranker.figures.get(doc.id, ())
+                   if self.ranker.figure_fits(q, f)
+                   and (wanted is None or derive.counts_civilians(f) in (wanted, None))]
+        countries = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
+        figures.sort(key=lambda f: (not (countries and countries <= set(f.countries.split())),
+                                    f.year is None))
+        if not figures:
+            return None
+        found = figures[0]
+        who = found.who or (doc.main_subject or "")
+        if found.year is not None:
+            return Phrase.of("figure-in", measure=found.what, value=found.value, who=who,
+                             period=str(found.year))
+        return Phrase.of("figure", measure=found.what, value=found.value, who=who)
 
     def _on_dates(self, q: Question, limit: int) -> Answer:
         spans = [_span(s) for s in q.dates]
@@ -256,9 +250,18 @@ class Engine:
     # --- derivations -----------------------------------------------------------------------
 
     def _derive(self, q: Question, ranked: list[Candidate]) -> Answer | None:
+        people = [e for e in q.entities if e.kind == "person"]
+        if (ranked and ranked[0].doc.kind == "faq" and ranked[0].score >= CONFIDENT
+                and ranked[0].similarity >= EXACT_PHRASING):
+            return None  # a question a curator wrote for one entry, word for word
+        if (q.role and not people and q.superlative in ("first", "last") and not q.dates
+                and q.answer_type in ("who", None) and self._bare(q)):
+            # "Who was the first head of MINUSMA?": one person, even where an overview lists
+            # them all.
+            found = derive.end_holder(self.tenures, q.role, q.superlative)
+            return self._holder_answer(q, found, f"{q.superlative}-holder")
         if self._curated(q, ranked):
             return None  # a curated answer to this very question
-        people = [e for e in q.entities if e.kind == "person"]
         if q.relation and people:
             # Only the dates of appointments say who came before or after whom.
             return (self._neighbour(q, people[0].phrase, q.relation)
@@ -275,7 +278,8 @@ class Engine:
             named = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
             # A year's toll for the mission, unless the question names a contingent.
             figures = [f for f in self.ranker.all_figures if set(f.countries.split()) <= named]
-            total = derive.year_total(figures, q.measures, q.dates[0])
+            total = derive.year_total(figures, q.measures, q.dates[0],
+                                      derive.who_asked(q.texts))
             if total is not None and total.values:
                 docs = self.store.docs(total.doc_ids)
                 key = "year-total" if len(total.values) == 1 else "year-totals"
@@ -313,8 +317,15 @@ class Engine:
         if found.kind.startswith("no-"):
             headline = Phrase.of(found.kind, person=found.holders[0].label(), role=role)
         else:
-            this, other = found.holders
-            headline = Phrase.of(relation, other=other.label(), person=this.label(), role=role)
+            this, *others = found.holders
+            if len(others) == 1:
+                headline = Phrase.of(relation, other=others[0].label(), person=this.label(),
+                                     role=role)
+            else:  # an acting holder in between, then the next one appointed
+                near, far = (others[0], others[-1]) if relation == "successor" else (
+                    others[-1], others[0])
+                headline = Phrase.of(f"{relation}-acting", other=near.name, next=far.name,
+                                     person=this.label(), role=role)
         docs = self.store.docs(found.doc_ids)
         return compose.derived(q, found, headline, docs, self.sources)
 
@@ -338,7 +349,9 @@ class Engine:
         words = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
                  and t.text not in triggers and t.text not in q.entity_words
                  and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS]
-        kept = [d for d in kept if all(w in d.text_terms for w in words)]
+        # What the entry is (its title, subjects, tags), not what it mentions: a hangar handed
+        # over "at the camp" is not a camp.
+        kept = [d for d in kept if all(w in d.key_terms for w in words)]
         if q.dates:
             kept = [d for d in kept if any(d.overlaps(s.first, s.last) for s in q.dates)]
         if q.kinds:

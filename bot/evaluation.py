@@ -1,23 +1,39 @@
-"""Scoring the engine on a question set with expected facts (tests/questions.toml).
+"""Scoring the engine on a question set with expected facts, strictly.
 
-An in-scope question passes when the engine answers (not declines) and every expected string
-appears in the plain-text answer; an off-topic one passes when the engine declines.
+A question with expected facts is right only when the engine answers and every expected fact is
+in the *visible* answer (the headline, the fact lines, the first lines of what happened): a fact
+found only among "see also", the choices, the sources or the disputed accounts behind the quote
+does not count. It is wrong when the engine answers without it; the engine may also ask back
+("which one?", "did you mean?") or decline. An off-topic question is right when the engine states
+no cited fact.
+
+Two ways of writing expected facts:
+- as the answer writes them (`tests/questions.toml`, `benchmarks/heldout-*.toml`): strings that
+  must appear, case-insensitive;
+- canonical (`benchmarks/sets/*.toml`, written by people who never saw the knowledge): a day as
+  `2023-10-31`, a month as `2023-10`, a year, a number as plain digits (`11200`), or a word;
+  `a|b` for alternatives. The judge reads them in either language and any number layout.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from bot.i18n import Lang
 from bot.models import Answer
-from bot.render import render_plain
+from bot.render import render_plain, render_visible
+from bot.text import fold
 
 OFFTOPIC = "offtopic"
 CATEGORIES = ("plain", "paraphrase", "typo", "keyword", "french", "date", "order", "derived",
               OFFTOPIC)
+Verdict = Literal["right", "wrong", "asked", "declined"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +41,12 @@ class Question:
     text: str
     category: str
     expect: tuple[str, ...]
+    lang: str = "en"
+    canonical: bool = False  # expected facts written as dates, digits and words (see above)
+
+    @property
+    def offtopic(self) -> bool:
+        return self.category == OFFTOPIC
 
 
 @dataclass(frozen=True)
@@ -33,17 +55,21 @@ class Outcome:
     passed: bool
     answered: bool
     text: str
+    verdict: Verdict = "declined"
     # A listing that states its true count but shows only its first items, the expected one
     # not among them: incomplete, not wrong.
     cut_short: bool = False
 
     @property
     def wrong(self) -> bool:
-        """A cited answer that is not the expected one (or any answer to an off-topic one)."""
+        """A cited answer without the expected fact (or any answer to an off-topic one)."""
         return self.answered and not self.passed and not self.cut_short
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path, *, canonical: bool | None = None) -> list[Question]:
+    """A question set; expected facts are canonical for the sets under `benchmarks/sets/`."""
+    if canonical is None:
+        canonical = path.parent.name == "sets"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     questions = []
     for row in data["q"]:
@@ -53,26 +79,102 @@ def load_questions(path: Path) -> list[Question]:
         expect = tuple(row.get("expect", ()))
         if category != OFFTOPIC and not expect:
             raise ValueError(f"{path}: {row['text']!r} needs expected facts")
-        questions.append(Question(row["text"], category, expect))
+        lang = row.get("lang", "fr" if category == "french" else "en")
+        questions.append(Question(row["text"], category, expect, lang, canonical))
     return questions
 
 
 # "25–27 July 2024": a span within one month, as answers write it; it states its first day too.
 _SPAN = re.compile(r"\b(\d{1,2})–\d{1,2} (\w+ \d{4})")
+_MONTHS_EN = ("january february march april may june july august september october november "
+              "december").split()
+_MONTHS_FR = ("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre "
+              "decembre").split()
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
+# Small numbers as answers spell them ("Ten Chadian peacekeepers", "sept Casques bleus").
+_NUMBER_WORDS = tuple(
+    f"{en}|{fr}" for en, fr in zip(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(),
+        "zero un|une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze "
+        "quinze seize dix-sept dix-huit dix-neuf vingt".split(), strict=True))
 
 
-def judge(question: Question, answer: Answer) -> Outcome:
-    text = render_plain(answer)
-    if question.category == OFFTOPIC:
-        return Outcome(question, not answer.is_answer, answer.is_answer, text)
-    folded = _SPAN.sub(lambda m: f"{m[0]} ({m[1]} {m[2]})", text).casefold()
-    ok = answer.is_answer and all(e.casefold() in folded for e in question.expect)
+@lru_cache(maxsize=4096)
+def _pattern(expected: str) -> re.Pattern[str]:
+    """A regular expression over folded answer text for one canonical fact (alternatives
+    joined by "|")."""
+    alternatives = []
+    for alt in expected.split("|"):
+        alt = alt.strip()
+        if m := _DAY.fullmatch(alt):
+            y, mo, d = m[1], int(m[2]), int(m[3])
+            months = f"(?:{_MONTHS_EN[mo - 1]}|{_MONTHS_FR[mo - 1]})"
+            # "31 october 2023", "1er fevrier 2014", "25 27 july 2024" (a span), "october 31 2023"
+            alternatives.append(rf"\b{d}(?: ?er)?(?: (?:au )?\d{{1,2}}(?: ?er)?)? {months} {y}\b"
+                                rf"|\b{d}(?: ?er)? au \d{{1,2}}(?: ?er)? {months} {y}\b"
+                                rf"|\b{months} {d} {y}\b|\b{y} {mo:02d} {d:02d}\b")
+        elif m := _MONTH.fullmatch(alt):
+            y, mo = m[1], int(m[2])
+            alternatives.append(rf"\b(?:{_MONTHS_EN[mo - 1]}|{_MONTHS_FR[mo - 1]}) {y}\b")
+        elif m := _NUMBER.fullmatch(alt):
+            whole, decimals = m[1], m[2]
+            groups: list[str] = []
+            while len(whole) > 3:
+                groups.insert(0, whole[-3:])
+                whole = whole[:-3]
+            groups.insert(0, whole)
+            digits = " ?".join(groups)
+            if decimals:
+                digits += f" {decimals}"
+            alternatives.append(rf"(?<!\d )(?<!\d)\b{digits}\b(?! ?\d{{3}}\b)")
+            value = float(alt)
+            if not decimals and value < len(_NUMBER_WORDS):
+                alternatives.append(rf"\b(?:{_NUMBER_WORDS[int(value)]})\b")
+            for size, names in ((1e9, "billion|billions|milliard|milliards"),
+                                (1e6, "million|millions")):
+                if value >= size:  # "$895.53 million", "1,2 milliard"
+                    written = f"{value / size:.2f}".rstrip("0").rstrip(".").replace(".", " ")
+                    alternatives.append(rf"\b{written} (?:{names})\b")
+                    break
+        else:
+            words = fold(alt)
+            if words:
+                alternatives.append(rf"\b{re.escape(words)}\b")
+    return re.compile("|".join(f"(?:{a})" for a in alternatives) or r"(?!)")
+
+
+def states(text: str, question: Question) -> bool:
+    """Whether a text states every expected fact of a question."""
+    if question.canonical:
+        folded = fold(text)
+        return all(_pattern(e).search(folded) for e in question.expect)
+    spread = _SPAN.sub(lambda m: f"{m[0]} ({m[1]} {m[2]})", text).casefold()
+    return all(e.casefold() in spread for e in question.expect)
+
+
+def judge(question: Question, answer: Answer, *, strict: bool = True) -> Outcome:
+    # Sets written against the answers' wording expect English strings; canonical facts are
+    # read in the question's own language, as a user would get them.
+    lang: Lang = "fr" if question.canonical and question.lang == "fr" else "en"
+    text = render_plain(answer, lang=lang)
+    if not answer.is_answer:
+        verdict: Verdict = "asked" if answer.kind == "choice" else "declined"
+        return Outcome(question, question.offtopic, False, text, verdict)
+    if question.offtopic:
+        return Outcome(question, False, True, text, "wrong")
+    # Not strict: anywhere in the answer's text, as the written set was first held to (its
+    # regression test keeps that bar; the benchmark prints both).
+    ok = states(render_visible(answer, lang=lang) if strict else text, question)
     cut_short = not ok and answer.kind == "timeline" and answer.more > 0
-    return Outcome(question, ok, answer.is_answer, text, cut_short)
+    return Outcome(question, ok, True, text, "right" if ok else "wrong", cut_short)
 
 
-def evaluate(ask: Callable[[str], Answer], questions: list[Question]) -> list[Outcome]:
-    return [judge(q, ask(q.text)) for q in questions]
+def evaluate(ask: Callable[[str], Answer], questions: Iterable[Question], *,
+             strict: bool = True) -> list[Outcome]:
+    return [judge(q, ask(q.text), strict=strict) for q in questions]
 
 
 def accuracy(outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:
@@ -86,3 +188,53 @@ def accuracy(outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:
     table["in scope"] = (sum(o.passed for o in scoped), len(scoped))
     table["all"] = (sum(o.passed for o in outcomes), len(outcomes))
     return table
+
+
+def verdicts(outcomes: Iterable[Outcome]) -> dict[str, dict[Verdict, int]]:
+    """Right, wrong, asked and declined per category (off-topic: right = stated no fact)."""
+    table: dict[str, dict[Verdict, int]] = {}
+    for o in outcomes:
+        scope = "all off-topic" if o.question.offtopic else "all in scope"
+        for key in (o.question.category, scope):
+            row = table.setdefault(key, {"right": 0, "wrong": 0, "asked": 0, "declined": 0})
+            if o.question.offtopic:
+                row["right" if o.passed else "wrong"] += 1
+            else:
+                row[o.verdict] += 1
+    return table
+
+
+def knowledge_texts(engine_topic: Callable[[str], Answer | None], doc_ids: Iterable[str]
+                    ) -> list[str]:
+    """Every entry of the knowledge written out in both languages: what "the knowledge holds
+    the fact" is checked against."""
+    texts = []
+    for doc_id in doc_ids:
+        answer = engine_topic(doc_id)
+        if answer is not None:
+            texts.append(render_plain(answer, lang="en") + "\n" + render_plain(answer, lang="fr"))
+    return texts
+
+
+def answerable(question: Question, texts: Iterable[str]) -> bool:
+    """Whether one entry of the knowledge states every expected fact of a question."""
+    return not question.offtopic and any(states(text, question) for text in texts)
+
+
+def summary(outcomes: list[Outcome], held: set[str] | None = None
+            ) -> dict[str, tuple[int, int, int, int, int]]:
+    """Per category: questions, right, wrong, asked, declined; with `held` (the texts of the
+    answerable questions), the in-scope rows count only those."""
+    rows: dict[str, list[int]] = {}
+    for o in outcomes:
+        if held is not None and not o.question.offtopic and o.question.text not in held:
+            continue
+        keys = [o.question.category, "off-topic (all)" if o.question.offtopic else "in scope"]
+        for key in keys:
+            row = rows.setdefault(key, [0, 0, 0, 0, 0])
+            row[0] += 1
+            if o.question.offtopic:
+                row[1 if o.passed else 2] += 1
+            else:
+                row[("right", "wrong", "asked", "declined").index(o.verdict) + 1] += 1
+    return {k: (v[0], v[1], v[2], v[3], v[4]) for k, v in rows.items()}

@@ -52,6 +52,14 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     },
     # Choosing
     "which-one": {"en": "Which one do you mean?", "fr": "Lequel voulez-vous dire ?"},
+    "after-the-end": {
+        "en": "MINUSMA's mandate ended on 30 June 2023, the mission closed on 31 December 2023 "
+              "and its liquidation ended in November 2024: nothing of it happened after that.",
+        "fr": "Le mandat de la MINUSMA a pris fin le 30 juin 2023, la mission a fermé le "
+              "31 décembre 2023 et sa liquidation s'est achevée en novembre 2024 : plus rien "
+              "ne s'est passé après.",
+    },
+    "did-you-mean": {"en": "Did you mean this?", "fr": "Vouliez-vous dire ceci ?"},
     # Small talk and junk
     "ask-me": {
         "en": "Ask me a question about MINUSMA, the UN mission in Mali (2013-2023).",
@@ -124,6 +132,14 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "{other} preceded {person} as {role}.",
         "fr": "{other} a précédé {person} comme {role}.",
     },
+    "successor-acting": {
+        "en": "{other} (acting), then {next}, succeeded {person} as {role}.",
+        "fr": "{other} (par intérim), puis {next}, ont succédé à {person} comme {role}.",
+    },
+    "predecessor-acting": {
+        "en": "{other}, then {next} (acting), preceded {person} as {role}.",
+        "fr": "{other}, puis {next} (par intérim), ont précédé {person} comme {role}.",
+    },
     "no-successor": {
         "en": "{person} was the last {role} in my sources.",
         "fr": "{person} est le dernier {role} dans mes sources.",
@@ -163,6 +179,11 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "Le plus élevé des {count} budgets de mes sources : {value} $.",
     },
     "year-total": {"en": "In {period}: {values}.", "fr": "En {period} : {values}."},
+    "figure": {"en": "{measure}: {value} ({who}).", "fr": "{measure} : {value} ({who})."},
+    "figure-in": {"en": "{measure} in {period}: {value} ({who}).",
+                  "fr": "{measure} en {period} : {value} ({who})."},
+    "series": {"en": "{measure}, year by year: {values}.",
+               "fr": "{measure}, année par année : {values}."},
     "year-totals": {
         "en": "In {period}: {values}, depending on the source and what it counts.",
         "fr": "En {period} : {values}, selon la source et ce qu'elle compte.",
@@ -404,6 +425,21 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
                         "fr": "Aucune question déclinée dans le journal."},
     "export-caption": {"en": "The question log: {count} questions.",
                        "fr": "Le journal des questions : {count} questions."},
+    "export-partial": {
+        "en": "The question log: the {count} most recent of {total} questions (CSV, gzip, "
+              "newest first; Telegram takes 50 MB at most). All of them on the server: "
+              "<code>python -m bot report</code> or <code>sqlite-utils</code> on questions.sqlite.",
+        "fr": "Le journal des questions : les {count} plus récentes de {total} questions (CSV, "
+              "gzip, les plus récentes d'abord ; Telegram accepte 50 Mo au plus). Toutes sur le "
+              "serveur : <code>python -m bot report</code> ou <code>sqlite-utils</code> sur "
+              "questions.sqlite.",
+    },
+    "export-too-large": {
+        "en": "The export is too large for Telegram; read the log on the server "
+              "(<code>python -m bot report</code>).",
+        "fr": "L'export est trop gros pour Telegram ; lisez le journal sur le serveur "
+              "(<code>python -m bot report</code>).",
+    },
     "failed": {
         "en": "Sorry, something went wrong while answering. Please try again.",
         "fr": "Désolé, un problème est survenu pendant la réponse. Veuillez réessayer.",
@@ -438,12 +474,38 @@ def say(phrase: Phrase, lang: Lang = "en") -> str:
             args["value"] = number(float(args["value"]), lang)
     if "role" in args:
         args["role"] = role_name(args["role"], lang)
+    if "measure" in args:
+        args["measure"] = measure_name(args["measure"], lang)
     if lang == "fr":
         for name in _QUOTED_PARAMS:  # the user's words, quoted as French quotes them
             if name in args:
                 args[name] = args[name].replace("“", "« ").replace("”", " »")
     texts = CATALOGUE[phrase.key]
     return texts.get(lang, texts["en"]).format(**args)
+
+
+# What a figure counts (`what` in the knowledge), as a headline names it.
+MEASURE_NAMES: dict[str, dict[Lang, str]] = {
+    "killed": {"en": "Killed", "fr": "Tués"},
+    "fatalities": {"en": "Deaths", "fr": "Morts"},
+    "wounded": {"en": "Wounded", "fr": "Blessés"},
+    "missing": {"en": "Missing", "fr": "Disparus"},
+    "military-ceiling": {"en": "Military ceiling", "fr": "Plafond militaire"},
+    "police-ceiling": {"en": "Police ceiling", "fr": "Plafond de police"},
+    "troops": {"en": "Troops", "fr": "Militaires"},
+    "police": {"en": "Police", "fr": "Policiers"},
+    "civilian-staff": {"en": "Civilian staff", "fr": "Personnel civil"},
+    "personnel": {"en": "Personnel", "fr": "Personnel"},
+    "budget-usd": {"en": "Budget (US dollars)", "fr": "Budget (dollars américains)"},
+    "camps": {"en": "Camps", "fr": "Camps"},
+    "contributing-countries": {"en": "Contributing countries", "fr": "Pays contributeurs"},
+    "displaced": {"en": "Displaced", "fr": "Déplacés"},
+}
+
+
+def measure_name(what: str, lang: Lang = "en") -> str:
+    names = MEASURE_NAMES.get(what)
+    return names[lang] if names else what.replace("-", " ")
 
 
 def role_name(role: str, lang: Lang = "en") -> str:

@@ -1,7 +1,7 @@
 """Reading and validating `knowledge/`: every problem is reported at once, with file and line.
 
-A knowledge file is TOML holding arrays of tables named `source`, `event`, `faq` and `alias`
-(see knowledge/README.md). Files under `inbox/` are drafts and never loaded.
+A knowledge file is TOML holding arrays of tables named `source`, `event`, `faq`, `alias` and
+`publisher` (see knowledge/README.md). Files under `inbox/` are drafts and never loaded.
 """
 
 from __future__ import annotations
@@ -12,21 +12,26 @@ import stat
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.models import Alias, Event, FaqEntry, Source
-from bot.text import SCOPE_WORDS, fold
+from bot.concepts import SCOPE_WORDS
+from bot.models import Alias, Event, FaqEntry, Publisher, Source
+from bot.publishers import host_index, host_of, normal_host
+from bot.text import fold
 
 ENTRY_TYPES: dict[str, type[Any]] = {
     "source": Source,
     "event": Event,
     "faq": FaqEntry,
     "alias": Alias,
+    "publisher": Publisher,
 }
+# Set by the loader from the [[publisher]] entries, never written in a knowledge file.
+DERIVED_SOURCE_FIELDS = ("publisher_kind",)
 _ADAPTERS = {kind: TypeAdapter(model) for kind, model in ENTRY_TYPES.items()}
 DRAFT_DIRS = frozenset({"inbox"})
 # Bounds on what a knowledge folder may hold, so that a mistake (or a hostile file) can neither
@@ -68,6 +73,7 @@ class KnowledgeBase:
     faqs: tuple[FaqEntry, ...]
     aliases: tuple[Alias, ...]
     files: tuple[str, ...] = ()
+    publishers: tuple[Publisher, ...] = ()
 
     def entries(self) -> tuple[Event | FaqEntry, ...]:
         """Every event, then every FAQ entry."""
@@ -285,6 +291,13 @@ def _validate(item: _Located) -> tuple[Any | None, list[Problem]]:
     if _depth(item.value) > MAX_NESTING:
         return None, [Problem(item.path, item.line, f"[[{item.kind}]]: values nested more than "
                               f"{MAX_NESTING} deep")]
+    if item.kind == "source":
+        written = [k for k in DERIVED_SOURCE_FIELDS if k in item.value]
+        if written:
+            entry_id = item.value.get("id")
+            label = f"source {entry_id!r}" if isinstance(entry_id, str) else "source"
+            return None, [Problem(item.path, item.line_of(k), f"{label}: {k!r} is set from the "
+                                  "[[publisher]] entries; remove it") for k in written]
     try:
         return _ADAPTERS[item.kind].validate_python(item.value), []
     except ValidationError as exc:
@@ -346,7 +359,50 @@ def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
                         f"source {source_id!r} is cited ({item.kind} {value.id!r}) but has no "
                         "evidence: quote what it says (at most 25 words)"))
     problems.extend(_same_day_problems(valid))
+    problems.extend(_publisher_problems(valid))
     return sorted(set(problems))
+
+
+def _publisher_problems(valid: list[tuple[_Located, Any]]) -> list[Problem]:
+    """Every host has one publisher; when the knowledge names publishers at all, every source's
+    host has one, and no source sits on a banned host (a content farm is never cited)."""
+    problems: list[Problem] = []
+    owners: dict[str, tuple[_Located, Publisher]] = {}
+    names: dict[str, _Located] = {}
+    for item, value in valid:
+        if item.kind != "publisher":
+            continue
+        key = value.name.casefold()
+        if key in names:
+            named = names[key]
+            problems.append(Problem(item.path, item.line_of("name"),
+                f"duplicate publisher {value.name!r} (first at {named.path}:{named.line})"))
+        names.setdefault(key, item)
+        for host in value.all_hosts():
+            host_key = normal_host(host)
+            if host_key in owners and owners[host_key][1] is not value:
+                first_item, first = owners[host_key]
+                problems.append(Problem(item.path, item.line_of("hosts" if value.hosts
+                                                                else "host"),
+                    f"publisher {value.name!r}: host {host!r} already belongs to "
+                    f"{first.name!r} ({first_item.path}:{first_item.line})"))
+            owners.setdefault(host_key, (item, value))
+    if not owners:
+        return problems  # a knowledge folder without publishers (a test's) is not held to them
+    index = {host: publisher for host, (_, publisher) in owners.items()}
+    for item, value in valid:
+        if item.kind != "source":
+            continue
+        publisher = index.get(host_of(value.url))
+        if publisher is None:
+            problems.append(Problem(item.path, item.line_of("url"),
+                f"source {value.id!r}: no [[publisher]] for host {host_of(value.url)!r}; add "
+                "one (knowledge/publishers.toml) with its kind"))
+        elif publisher.banned:
+            problems.append(Problem(item.path, item.line_of("url"),
+                f"source {value.id!r}: {publisher.name!r} is a banned content farm; cite the "
+                "page it copied instead"))
+    return problems
 
 
 def main_subject_key(event: Event) -> str | None:
@@ -423,14 +479,22 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
     by_kind: dict[str, list[Any]] = {kind: [] for kind in ENTRY_TYPES}
     for item, value in valid:
         by_kind[item.kind].append(value)
+    hosts = host_index(by_kind["publisher"])
+    sources = [_with_kind(s, hosts) for s in by_kind["source"]]
     kb = KnowledgeBase(
-        sources={s.id: s for s in by_kind["source"]},
+        sources={s.id: s for s in sources},
         events=tuple(sorted(by_kind["event"], key=lambda e: (e.date.iso, e.id))),
         faqs=tuple(by_kind["faq"]),
         aliases=tuple(by_kind["alias"]),
         files=tuple(str(p) for p in files),
+        publishers=tuple(by_kind["publisher"]),
     )
     return kb, []
+
+
+def _with_kind(source: Source, hosts: dict[str, Publisher]) -> Source:
+    publisher = hosts.get(host_of(source.url))
+    return replace(source, publisher_kind=publisher.kind) if publisher else source
 
 
 def load_knowledge(directory: Path) -> KnowledgeBase:

@@ -167,6 +167,11 @@ FigureKind = Literal[
     "contributing-countries",
     "displaced",
 ]
+# Who publishes a source, from the most to the least trusted: the UN, its missions and
+# governments; international agencies and newspapers of record; established Malian and African
+# outlets; reposts, mirrors, blogs and digests.
+PublisherKind = Literal["primary", "major", "regional", "aggregator"]
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 MAX_EVIDENCE_WORDS = 25
 # The years the bot covers: the 2012 crisis that led to the mission, to the 2024 liquidation.
 ERA = (2012, 2024)
@@ -197,6 +202,46 @@ class Source:
     # Verbatim extracts (at most 25 words each) backing the facts that cite this source, so a
     # curator can check every claim without re-reading the whole document.
     evidence: tuple[Quote, ...] = ()
+    # The organisation whose text the page reprints ("AFP"), shown as "AFP, via <publisher>".
+    original: Text | None = None
+    # The kind of the [[publisher]] owning the URL's host: set by the loader, never written in
+    # a knowledge file (the loader refuses it there).
+    publisher_kind: PublisherKind | None = None
+
+
+def _host(value: str) -> str:
+    host = value.strip().lower()
+    if not _HOST.match(host):
+        raise ValueError(f"{value!r} is not a host name (write it as in an address: "
+                         "news.un.org, without https:// or a path)")
+    return host
+
+
+Host = Annotated[str, AfterValidator(_host)]
+
+
+@pydantic_dataclass(config=_STRICT)
+class Publisher:
+    """Who publishes on one or more hosts, and how far a newsroom would trust it."""
+
+    name: Text
+    kind: PublisherKind
+    host: Host | None = None
+    hosts: tuple[Host, ...] = ()
+    note: Text | None = None
+    # A content farm: a source on its hosts is refused, so it is never cited.
+    banned: bool = False
+
+    @model_validator(mode="after")
+    def _hosts_given(self) -> Publisher:
+        if not self.all_hosts():
+            raise ValueError("give the publisher's host (or hosts)")
+        if self.banned and self.kind != "aggregator":
+            raise ValueError("only an aggregator can be banned")
+        return self
+
+    def all_hosts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(((self.host,) if self.host else ()) + self.hosts))
 
 
 @pydantic_dataclass(config=_STRICT)

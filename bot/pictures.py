@@ -26,6 +26,7 @@ from typing import Any, Literal
 from babel import Locale
 from babel.dates import format_date
 
+from bot.concepts import CAMP_CLOSING_KINDS
 from bot.i18n import Lang, human_date, say
 from bot.models import Phrase, Source
 from bot.render import cut
@@ -35,7 +36,6 @@ Kind = Literal["timeline", "map"]
 KINDS: tuple[Kind, ...] = ("timeline", "map")
 SOFTWARE = "minusma-bot"  # written into every PNG; a file without it is never replaced
 OUTLINE = Path(__file__).with_name("data") / "mali_region.geojson"
-CLOSING_KINDS = ("camp-closure", "handover")
 TIMELINE_SIZE = (16, 9)  # inches, at DPI: 1600 x 900 pixels
 MAP_SIZE = (13, 11)  # 1300 x 1100 pixels
 DPI = 100
@@ -69,7 +69,7 @@ class Closure:
 def camp_closures(store: Store) -> list[Closure]:
     """Each camp's closing, in date order. A camp's last closure or handover from the first
     camp closure on is when it closed (a liquidation handed over the last ones)."""
-    docs = store.events_of_kinds(CLOSING_KINDS, limit=100_000)
+    docs = store.events_of_kinds(CAMP_CLOSING_KINDS, limit=100_000)
     closures = [d for d in docs if d.event_kind == "camp-closure"]
     if not closures:
         return []

@@ -9,23 +9,49 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from bot.concepts import (
+    AFTER_WORDS,
+    BEFORE_WORDS,
+    FIRST,
+    GENERIC_WORDS,
+    GREETINGS,
+    HAPPEN_WORDS,
+    HOW_MANY,
+    LAST,
+    MEASURES,
+    MOST,
+    ORDER_WORDS,
+    PASSIVE,
+    PREDECESSOR_WORDS,
+    REPLACE_VERB,
+    ROLES,
+    SCOPE_WORDS,
+    SMALLTALK_WORDS,
+    SUCCESSOR_WORDS,
+    TOPICS,
+    TYPE_WORDS,
+    WHEN_PHRASE,
+    WHERE,
+    AnswerType,
+)
 from bot.dates import DateSpan, find_dates
 from bot.store import Store
 from bot.text import (
-    GREETINGS,
     MAX_QUESTION_CHARS,
-    SCOPE_WORDS,
     STOPWORDS,
     WEAK_WORDS,
     AliasMap,
     everyday_words,
     fold,
+    in_dictionary,
+    lemmas,
     longest_phrases,
     name_like_words,
     terms,
@@ -34,7 +60,6 @@ from bot.text import (
 )
 
 Intent = Literal["lookup", "dates", "order", "listing", "smalltalk", "junk", "empty"]
-AnswerType = Literal["when", "who", "how_many", "where", "why", "which", "what"]
 Relation = Literal["predecessor", "successor"]
 Superlative = Literal["first", "last", "most"]
 Direction = Literal["on", "after", "before"]
@@ -46,10 +71,7 @@ MAX_TERMS = 32  # a pasted essay is cut to its first terms; no real question has
 TYPO_MIN_SCORE = {5: 88.0, 7: 83.0}
 TYPO_MIN_SCORE_LONG = 80.0
 SWAP_CERTAINTY = 0.85  # two neighbouring letters typed the wrong way round
-INFLECTION_CERTAINTY = 0.95  # the same word with another ending
-# Endings to undo, most specific first: English verbs and French participles.
-_INFLECTIONS = (("ied", "y"), ("ing", "e"), ("ing", ""), ("ed", "e"), ("ed", ""), ("d", ""),
-                ("ees", "e"), ("ee", "e"), ("es", "e"), ("er", "e"), ("ait", "er"))
+INFLECTION_CERTAINTY = 0.95  # the same word with another ending (its lemma)
 # Everyday words ("asked", "officially") say little about which entry answers: they weigh half
 # of a common term, and a quarter when no entry uses them at all.
 WEAK_SHARE = 0.5
@@ -64,137 +86,30 @@ _YEAR_CONTEXT = re.compile(
     r"\b(?:in|en|of|since|depuis|after|apres|before|avant|until|year|annee|by|from|to|au|"
     r"jusqu en|d ici)\s+\x00\d{4}\b")
 
-# What makes a question compare two things ("which closed first, A or B?", "did A close before
-# B?"); "first" or "last" alone does not ("when did the last convoy from Kidal reach Gao?").
-ORDER_WORDS = frozenset(
-    "first earlier earliest before sooner after later latest last premier premiere avant apres "
-    "dernier derniere plus tot tard".split()
-)
-_AFTER = frozenset("after since following apres depuis".split())
-_BEFORE = frozenset("before until till prior avant jusqu".split())
-_GENERIC = SCOPE_WORDS | {"event", "news", "happen"}
-_HAPPEN = frozenset("happen happened happens happening occur occurred passe passee "
-                    "events event".split())
+# Code: statements of SQL or a programming language, markup. A question that merely ends in
+# ";", ";)", "<3", "$" or "--" is still a question; only text that is code through and through is
+# treated as junk.
+_CODE_STATEMENT = re.compile(
+    r"\bselect\s+(?:\*|[\w.]+(?:\s*,\s*[\w.]+)*)\s+from\b|\binsert\s+into\b|\bdelete\s+from\b|\bdrop\s+table\b|"
+    r"\bunion\s+(?:all\s+)?select\b|\bupdate\s+\w+\s+set\b|"
+    r"^\s*(?:import|def|function|var|const|let|class)\s+\w+\s*[=({:;]|<\s*/?\s*(?:script|"
+    r"html|body|div|img|iframe)\b|\b(?:or|and)\s+\d+\s*=\s*\d+", re.IGNORECASE)
+_CODE_CHARS = re.compile(r"[;{}<>=*|$`\\()\[\]]")
+# Symbols and marks an emoji is made of (with its variation selector and joiner).
+_EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn", "Cf", "Cs"})
+_EMOTICON = re.compile(r"\s*(?:[:;=xX8]-?[)(DPp3*|/]+|<3+|\^_?\^|o/|\\o/)(?:\s*[!.]*)?\s*")
+_TRAILING_EMOTICONS = re.compile(
+    r"(?:(?<=\s)|(?<=[?!.,]))(?:[:;=][-']?[)(DPp3*|/\]\[]+|<3+|\^_?\^|[xX]D)(?:\s*[!.?]*)\s*$")
+CODE_SHARE = 0.15  # of a text's visible characters: above this, code characters make it code
 
 
-
-@dataclass(frozen=True)
-class Topic:
-    """Something a question can be about, named by canonical terms (after aliases).
-
-    `kinds` are the event kinds that answer it, best first; the first `defining` of them are
-    that topic by definition (a handover *is* leaving), so an entry of such a kind covers the
-    topic's words. A strict topic rules out entries of other kinds; a loose one ("when did it
-    start?", "when did it end?") only says which kinds fit best.
-    """
-
-    triggers: frozenset[str]
-    kinds: tuple[str, ...]
-    defining: int
-    strict: bool
-    # Where one of its words names a narrower kind ("closed": a camp closure, "handed": a
-    # handover), the kinds a first or last is taken among for that word.
-    narrower: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # Where one of its words is covered only by some of its defining kinds ("appointed": an
-    # appointment, not a departure).
-    covers: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def covered_by(self, word: str) -> tuple[str, ...]:
-        return dict(self.covers).get(word, self.defined_by)
-
-    @property
-    def defined_by(self) -> tuple[str, ...]:
-        return self.kinds[: self.defining]
-
-    def kinds_for(self, words: set[str]) -> tuple[str, ...]:
-        named = [kinds for word, kinds in self.narrower if word in words]
-        if not named:
-            return self.defined_by
-        return tuple(dict.fromkeys(k for kinds in named for k in kinds))
-
-
-TOPICS: dict[str, Topic] = {
-    "closure": Topic(frozenset({"closed", "handed", "withdrawal"}),
-                     ("camp-closure", "handover", "withdrawal", "contingent", "leadership"), 3,
-                     True, (("closed", ("camp-closure",)), ("handed", ("handover", "camp-closure")),
-                            ("withdrawal", ("withdrawal", "camp-closure")))),
-    "attack": Topic(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
-                               "ambush"}), ("attack", "incident"), 1, True),
-    "casualties": Topic(frozenset({"killed", "toll", "wounded"}),
-                        ("attack", "incident", "casualties", "contingent"), 0, False),
-    "mandate": Topic(frozenset({"mandate", "resolution", "ceiling"}), ("mandate",), 1, True),
-    "leadership": Topic(frozenset({"head", "commander", "appointed"}),
-                        ("appointment", "leadership"), 2, True,
-                        covers=(("appointed", ("appointment",)),)),
-    "budget": Topic(frozenset({"budget"}), ("budget",), 1, True),
-    "troops": Topic(frozenset({"contributors", "strength", "deployed"}),
-                    ("personnel", "contingent"), 0, True),
-    "creation": Topic(frozenset({"created"}), ("mandate", "milestone"), 0, False),
-    "end": Topic(frozenset({"ended", "liquidation"}), ("milestone", "withdrawal", "mandate"),
-                 0, False),
-    "request": Topic(frozenset({"request", "demand"}), ("politics", "statement"), 0, False),
-    "arrival": Topic(frozenset({"arrived"}),
-                     ("contingent", "milestone", "operation", "personnel", "leadership",
-                      "appointment"), 0, True),
-}
-# What "how many" counts, by the canonical terms that name it (first match wins).
-MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
-    (frozenset({"killed", "toll"}), frozenset({"killed", "fatalities"})),
-    (frozenset({"wounded"}), frozenset({"wounded"})),
-    (frozenset({"missing", "abducted"}), frozenset({"missing"})),
-    (frozenset({"budget"}), frozenset({"budget-usd"})),
-    (frozenset({"camp"}), frozenset({"camps"})),
-    (frozenset({"contributors", "country", "countries", "nationalities"}),
-     frozenset({"contributing-countries"})),
-    (frozenset({"police", "policemen", "officers"}), frozenset({"police", "police-ceiling"})),
-    (frozenset({"ceiling"}), frozenset({"military-ceiling", "police-ceiling"})),
-    (frozenset({"civilian"}), frozenset({"civilian-staff"})),
-    (frozenset({"displaced", "refugees"}), frozenset({"displaced"})),
-    (frozenset({"peacekeepers", "strong", "size", "big", "large", "strength"}),
-     frozenset({"troops", "personnel", "military-ceiling"})),
-)
-ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("deputy", "force", "commander"), "deputy-force-commander"),
-    (("deputy", "head", "mission"), "deputy-head-of-mission"),
-    (("force", "commander"), "force-commander"),
-    (("force", "head"), "force-commander"),  # "who led the force?"
-    (("police", "head"), "police-commissioner"),  # "qui dirigeait la police ?"
-    (("police", "commissioner"), "police-commissioner"),
-    (("head", "mission"), "head-of-mission"),
-    (("head",), "head-of-mission"),
-    (("commander",), "force-commander"),
-)
-# The words that name an office, and the verb of taking one.
-ROLE_WORDS = frozenset({w for need, _ in ROLES for w in need} | {"appointed"})
-_TYPE_WORDS: dict[str, AnswerType] = {
-    "when": "when", "quand": "when", "date": "when",
-    "who": "who", "whom": "who", "whose": "who", "qui": "who",
-    "combien": "how_many",
-    "where": "where",
-    "why": "why", "pourquoi": "why",
-    "which": "which", "quel": "which", "quelle": "which", "quels": "which", "quelles": "which",
-    "what": "what", "quoi": "what", "que": "what",
-}  # fmt: skip
-_HOW_MANY = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bnombre de\b|\bcombien\b|"
-                       r"\bhow (?:big|large|strong)\b")
-_WHEN_PHRASE = re.compile(r"\b(?:what|which) (?:date|day|year|month)\b|\ben quelle annee\b|"
-                          r"\ba quelle date\b")
-_WHERE = re.compile(r"\bwhere\b|(?:^|\s)où\b|\bdans quelle ville\b")
-_SUCCESSOR = re.compile(
-    r"\b(?:successor|successeur|succeeded|replaced|followed|came after|took over from|"
-    r"after|apres|remplace|succede|next)\b")
-_PREDECESSOR = re.compile(r"\b(?:predecessor|predecesseur|preceded|before|avant|previous)\b")
-_DID_X_REPLACE = re.compile(r"\b(?:did|a)\b.*\b(?:replace|succeed|follow|remplace)\b")
-_FIRST = re.compile(r"\b(?:first|earliest|premier|premiere|initial)\b")
-_LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
-                   r"in the end|a la fin|when it (?:closed|ended))\b")
-SUPERLATIVE_WORDS = frozenset("deadliest bloodiest worst largest biggest highest most deadly "
-                              "meurtriere meurtrier grande grand important".split())
-_MOST = re.compile(r"\b(?:deadliest|bloodiest|worst|largest|biggest|most deadly|"
-                   r"plus meurtriere?|plus grande?|plus important|highest|most)\b")
-_CODE = re.compile(r"[;{}<>=*|$`\\]|--|\b(?:select|drop|insert|delete|union|update)\b.*"
-                   r"\b(?:from|table|into|set|where)\b|^\s*(?:import|def|function|var)\b",
-                   re.IGNORECASE)
+def is_code(text: str) -> bool:
+    """Whether a text is code (SQL, a program, markup) rather than a question with a stray
+    character or emoticon."""
+    if _CODE_STATEMENT.search(text):
+        return True
+    shown = [ch for ch in text if not ch.isspace()]
+    return bool(shown) and len(_CODE_CHARS.findall(text)) / len(shown) > CODE_SHARE
 
 
 @dataclass(frozen=True)
@@ -204,6 +119,7 @@ class Term:
     known: bool
     certainty: float = 1.0  # below 1 when the term is a spelling correction
     typed: str = ""
+    name: bool = False  # unknown, and written like a name or in no dictionary of EN or FR
 
 
 @dataclass(frozen=True)
@@ -300,6 +216,15 @@ class Question:
 
 
 _RAW_WORD = re.compile(r"[^\W_]+")
+
+
+def _position(flat: str, entity: Entity) -> int | None:
+    """Where a named thing stands in the folded question, by any word of its name as typed."""
+    for word in fold(entity.typed).split():
+        found = re.search(rf"\b{re.escape(word)}\b", flat)
+        if found:
+            return found.start()
+    return None
 
 
 def as_typed(question: str, folded: str) -> str:
@@ -426,17 +351,12 @@ class Lexicon:
             return (swapped, SWAP_CERTAINTY) if swapped else None
         return self.spellings[best[0]], best[1] / 100
 
-    def _inflection_of(self, token: str) -> str | None:
-        """The indexed word an unknown inflected word comes from ("attacked", "closing",
-        "fermées"), when only its ending differs."""
-        if token in self.spellings or len(token) < 5:
+    def _inflection_of(self, token: str, forms: tuple[str, ...]) -> str | None:
+        """The known word an unknown inflected word comes from ("attacked", "died",
+        "remplacé"): its English or French lemma, when the knowledge uses that."""
+        if token in self.spellings or len(token) < 3:
             return None
-        for ending, replacement in _INFLECTIONS:
-            if token.endswith(ending):
-                base = token[: len(token) - len(ending)] + replacement
-                if base in self.df:
-                    return base
-        return None
+        return next((f for f in forms if f != token and f in self.spellings), None)
 
     def _swap_of(self, token: str) -> str | None:
         """The known word this one is with two neighbouring letters swapped ("colse")."""
@@ -469,11 +389,19 @@ class Lexicon:
 
     def parse(self, question: str) -> Question:
         question = question[:MAX_QUESTION_CHARS]
+        # A closing emoticon (";)", "<3", ":-)") is tone, not part of the question.
+        question = _TRAILING_EMOTICONS.sub("", question) or question
         dates, rest = find_dates(question)
         raw_tokens = fold(question).split()
         if not raw_tokens:
-            return Question(question, [], [], [], "junk" if visible(question) else "empty")
-        if not any(ch.isalpha() for ch in question) or _CODE.search(question):
+            shown = visible(question)
+            if shown and (_EMOTICON.fullmatch(shown) or (
+                    any(unicodedata.category(ch) in ("So", "Sk") for ch in shown)
+                    and all(unicodedata.category(ch) in _EMOJI_CATEGORIES or not ch.isalnum()
+                            for ch in shown))):
+                return Question(question, [], [], [], "smalltalk")  # "👍", "🙏", ":)", "<3"
+            return Question(question, [], [], [], "junk" if shown else "empty")
+        if not any(ch.isalpha() for ch in question) or is_code(question):
             numbers = tuple(int(t) for t in raw_tokens if t.isdigit() and len(t) <= 6)
             return Question(question, [], [], dates, "junk", numbers=numbers)
         flat = " ".join(raw_tokens)
@@ -483,9 +411,11 @@ class Lexicon:
         corrected: list[str] = []
         certainty: dict[str, float] = {}
         typed_as: dict[str, str] = {}
+        forms = {tok: lemmas(m.group()) for m in _RAW_WORD.finditer(rest[:MAX_QUESTION_CHARS])
+                 for tok in tokens(m.group())}
         for token in tokens(rest)[: MAX_TERMS * 2]:
             original = token
-            base = self._inflection_of(token)
+            base = self._inflection_of(token, forms.get(token, ()))
             if base is not None:
                 certainty[base] = min(certainty.get(base, 1.0), INFLECTION_CERTAINTY)
                 token = base
@@ -539,18 +469,20 @@ class Lexicon:
                 # other everyday word ("change", "weather") like a common term, and anything
                 # else (a name: "UNMISS", "Juba") like the rarest term, so that a question
                 # about something the knowledge lacks cannot pass on its other words.
+                typed = as_typed(question, typed_as.get(word, word))
+                dictionary = in_dictionary(typed)
                 if word in names:
                     weight = self.unknown_weight
                 elif word in WEAK_WORDS:
                     weight = UNKNOWN_WEAK_SHARE * self.common_weight
-                elif word in everyday_words():
+                elif dictionary:
                     weight = self.common_weight
                 else:
                     weight = self.unknown_weight
                 if word in SCOPE_WORDS:
                     weight = self.scope_weight
-                typed = as_typed(question, typed_as.get(word, word))
-                query_terms.append(Term(word, weight, False, typed=typed))
+                query_terms.append(Term(word, weight, False, typed=typed,
+                                        name=word in names or not dictionary))
         canon = set(words)
         if any(e.kind == "resolution" for e in entities):
             # A named resolution is the subject; the word itself says nothing of the kind of
@@ -563,32 +495,34 @@ class Lexicon:
             measures = next((m for triggers, m in MEASURES if canon & triggers), frozenset())
         role = next((r for need, r in ROLES if set(need) <= canon), None)
         entity_words = {w for e in entities for w in e.phrase.split()}
+        # Only what looks like a name may be "unknown": an ordinary word of either language,
+        # inflected or not, is phrasing the knowledge happens not to use.
         unknown = [t.typed for t in query_terms if not t.known and t.text not in entity_words
-                   and (t.text in names or t.text not in WEAK_WORDS)]
+                   and t.name]
         q = Question(question, query_terms, entities, dates, "lookup", answer_type, topics,
                      measures, role, numbers=numbers, unknown=unknown, wording=words,
-                     asks_events=any(t in _HAPPEN for t in raw_tokens))
+                     asks_events=any(t in HAPPEN_WORDS for t in raw_tokens))
         q.relation = self._relation(flat, q)
         q.superlative = self._superlative(flat)
-        if any(t in _AFTER for t in raw_tokens):
+        if any(t in AFTER_WORDS for t in raw_tokens):
             q.direction = "after"
-        elif any(t in _BEFORE for t in raw_tokens):
+        elif any(t in BEFORE_WORDS for t in raw_tokens):
             q.direction = "before"
         q.intent = self._intent(q, raw_tokens, order)
         return q
 
     @staticmethod
     def _answer_type(question: str, raw_tokens: list[str], flat: str) -> AnswerType | None:
-        if _HOW_MANY.search(flat):
+        if HOW_MANY.search(flat):
             return "how_many"
-        if _WHEN_PHRASE.search(flat):
+        if WHEN_PHRASE.search(flat):
             return "when"
         # "où" folds to "ou" ("or"), so where-questions are found in the unfolded text.
-        if _WHERE.search(question.casefold()):
+        if WHERE.search(question.casefold()):
             return "where"
         for token in raw_tokens[:6]:
-            if token in _TYPE_WORDS:
-                return _TYPE_WORDS[token]
+            if token in TYPE_WORDS:
+                return TYPE_WORDS[token]
         # French often asks at the end: "c'était quand ?", "il est parti où ?"
         for token in raw_tokens[-2:]:
             if token in ("quand", "when"):
@@ -597,23 +531,28 @@ class Lexicon:
 
     @staticmethod
     def _relation(flat: str, q: Question) -> Relation | None:
-        if not any(e.kind == "person" for e in q.entities) or q.answer_type not in ("who", None):
+        people = [e for e in q.entities if e.kind == "person"]
+        if not people or q.answer_type not in ("who", None):
             return None
-        if _PREDECESSOR.search(flat):
+        verb = REPLACE_VERB.search(flat)
+        if verb is not None:
+            where = _position(flat, people[0])
+            if where is None or where > verb.start():
+                return "successor"
+            return "successor" if PASSIVE.search(flat[: verb.start()]) else "predecessor"
+        if PREDECESSOR_WORDS.search(flat):
             return "predecessor"
-        if _DID_X_REPLACE.search(flat):
-            return "predecessor"
-        if _SUCCESSOR.search(flat):
+        if SUCCESSOR_WORDS.search(flat):
             return "successor"
         return None
 
     @staticmethod
     def _superlative(flat: str) -> Superlative | None:
-        if _MOST.search(flat):
+        if MOST.search(flat):
             return "most"
-        if _FIRST.search(flat):
+        if FIRST.search(flat):
             return "first"
-        if _LAST.search(flat):
+        if LAST.search(flat):
             return "last"
         return None
 
@@ -623,17 +562,21 @@ class Lexicon:
             return "order"
         # "What happened on 5 September 2017?", "what did the Council decide on ...?"
         soft = {w for e in q.entities if not e.hard for w in e.phrase.split()}
-        if q.dates and all(t.text in _GENERIC or t.text in WEAK_WORDS or t.text in soft
+        if q.dates and all(t.text in GENERIC_WORDS or t.text in WEAK_WORDS or t.text in soft
                            for t in q.terms):
             return "dates"
         if not q.terms and not q.dates:
             return "smalltalk" if any(t in GREETINGS for t in raw_tokens) else "empty"
+        if (not q.entities and not q.dates and any(t in GREETINGS for t in raw_tokens)
+                and all(t in GREETINGS or t in STOPWORDS or t in SMALLTALK_WORDS
+                        for t in raw_tokens)):
+            return "smalltalk"
         # "thanks a lot", "hello there": a greeting with nothing the knowledge knows.
         if (raw_tokens[0] in GREETINGS and not q.entities and not q.dates
                 and all(t.text in GREETINGS or not t.known for t in q.terms)):
             return "smalltalk"
         content = [t for t in q.terms if t.text not in SCOPE_WORDS]
         if (q.asks_events and q.entities and not q.topics and q.answer_type in ("what", None)
-                and all(t.text in q.entity_words or t.text in _GENERIC for t in content)):
+                and all(t.text in q.entity_words or t.text in GENERIC_WORDS for t in content)):
             return "listing"
         return "lookup"

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot.concepts import SCOPE_WORDS, TOPICS
 from bot.dates import DateSpan
-from bot.query import TOPICS, Lexicon, Question
+from bot.query import Lexicon, Question
 from bot.store import Doc, FigureRow, Store
-from bot.text import SCOPE_WORDS, WEAK_WORDS, fold
+from bot.text import WEAK_WORDS, fold
 
 COVERAGE_SHARE = 0.8  # of the base score: the question's terms the entry covers, by rarity
 SIMILARITY_SHARE = 0.2  # of the base score: wording close to the entry's title or phrasings

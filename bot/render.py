@@ -131,6 +131,20 @@ def render_plain(answer: Answer, *, lang: Lang = "en", show_confidence: bool = F
     return "\n\n".join(parts)
 
 
+def render_visible(answer: Answer, *, lang: Lang = "en") -> str:
+    """What a reader sees of an answer without opening anything: the headline, the fact line of
+    each item on the first page, and the first lines of what happened for a single answer.
+    Never the see-also topics, choices, sources or disputed accounts (behind the quote): the
+    strict judge of `bot/evaluation.py` reads only this."""
+    headline = headline_of(answer, lang)
+    parts = [headline] if headline else []
+    items = answer.items[:PAGE_ITEMS]
+    parts.extend(fact_line(item, lang) for item in items)
+    if items and answer.kind != "timeline":
+        parts.append(split_within(context_of(items[0], lang), CONTEXT_UNITS)[0])
+    return "\n".join(parts)
+
+
 def _e(text: str) -> str:
     return html.escape(text, quote=False)
 

@@ -20,7 +20,7 @@ from typing import TypeVar
 from bot.engine import Engine, Opened, heal, open_resilient, rebuild
 from bot.knowledge import KnowledgeError, Problem
 from bot.models import Phrase
-from bot.store import ForeignFileError, verify_index
+from bot.store import ForeignFileError, ensure_last_good, move_aside, verify_index
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,10 +41,29 @@ class ReloadFailed(Exception):
         super().__init__("; ".join(self.problems[:3]))
 
 
+# Problems that stop a whole file from being read; what the other files say about its entries
+# ("unknown source ...") then only follows from it.
+FILE_PROBLEMS = ("TOML syntax", "not valid UTF-8", "cannot be read", "skipped:",
+                 "values nested too deeply")
+CONSEQUENCES = ("unknown source", "unknown alias", "unknown event", "unknown faq")
+
+
+def by_cause(problems: Sequence[Problem]) -> list[Problem]:
+    """Files that could not be read first; when there are any, the problems that only follow
+    from their missing entries are dropped, so that the 20 shown name the real cause."""
+    unreadable = [p for p in problems if p.message.startswith(FILE_PROBLEMS)]
+    if not unreadable:
+        return list(problems)
+    rest = [p for p in problems if p not in unreadable
+            and not any(c in p.message for c in CONSEQUENCES)]
+    return unreadable + rest
+
+
 def shown_problems(problems: Sequence[Problem], knowledge_dir: Path) -> list[str]:
-    """Problems with paths relative to the knowledge folder: a chat never sees server paths."""
+    """Problems with paths relative to the knowledge folder, causes first: a chat never sees
+    server paths."""
     shown = []
-    for problem in problems:
+    for problem in by_cause(problems):
         try:
             path = str(Path(problem.path).relative_to(knowledge_dir))
         except ValueError:
@@ -89,7 +108,15 @@ class AnswerService:
         self.engine = self.opened.engine
         self._changing = asyncio.Lock()
         self._seen = _identity(db_path)
+        # The file this process opened and verified: if it is overwritten in place, it may be
+        # moved aside to heal. A file someone put at the path instead never is.
+        self._verified_inode = self._seen[0] if self._seen else None
         self._looked = time.monotonic()
+        try:
+            if ensure_last_good(db_path):
+                log.info("made the missing last good copy of the index")
+        except (OSError, ForeignFileError) as exc:
+            log.warning("could not make a last good copy of the index: %s", exc)
 
     async def reload(self) -> ReloadReport:
         """Re-read, validate, rebuild and swap; raises ReloadFailed and changes nothing."""
@@ -126,9 +153,14 @@ class AnswerService:
         async with self._changing:
             if self.engine is not failed:
                 return  # healed (or reloaded) while we waited
+            if self._verified_inode is not None:
+                aside = await asyncio.to_thread(move_aside, self.db_path, self._verified_inode)
+                if aside is not None:
+                    log.warning("the index was overwritten while serving; kept as %s",
+                                aside.name)
             try:
                 engine, how = await asyncio.to_thread(heal, self.knowledge_dir, self.db_path)
-            except (KnowledgeError, OSError, sqlite3.Error) as exc:
+            except (KnowledgeError, OSError, sqlite3.Error, ForeignFileError) as exc:
                 log.error("could not heal the index: %s", exc)
                 await self.tell(Phrase.of("heal-failed", reason=reason,
                                            error=type(exc).__name__))
@@ -158,6 +190,7 @@ class AnswerService:
     def _swap(self, engine: Engine) -> None:
         old, self.engine = self.engine, engine
         self._seen = _identity(self.db_path)
+        self._verified_inode = self._seen[0] if self._seen else None
         old.close()
 
     async def tell(self, phrase: Phrase) -> None:

@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,11 +31,12 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import TypeAdapter
 
+from bot.concepts import SCOPE_WORDS
 from bot.dates import find_dates
 from bot.knowledge import KnowledgeBase, knowledge_files, read_bounded
 from bot.models import Event, FaqEntry, Source
 from bot.progress import Progress
-from bot.text import SCOPE_WORDS, AliasMap, longest_phrases, terms
+from bot.text import AliasMap, longest_phrases, terms
 
 SCHEMA_VERSION = 4
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
@@ -453,7 +455,7 @@ def is_our_index(path: Path) -> bool:
 def _legacy_index(path: Path) -> bool:
     """An index written before the marker existed: this bot's tables, meta keys and all."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             tables = {r[0] for r in conn.execute("select name from sqlite_master")}
             keys = ({r[0] for r in conn.execute("select key from meta")}
@@ -531,6 +533,12 @@ def _temp_beside(db_path: Path) -> Path:
     return Path(name)
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI opening `path` read-only. "#", "?" and "%" mean something in a URI, so the
+    path is percent-encoded: a folder named "a#b" is a folder, not a fragment."""
+    return f"file:{urllib.parse.quote(str(path))}?mode=ro"
+
+
 def verify_index(db_path: Path) -> str | None:
     """What is wrong with the index at `db_path`, or None when it is whole and ours."""
     if not db_path.is_file():
@@ -538,7 +546,7 @@ def verify_index(db_path: Path) -> str | None:
     if not is_our_index(db_path):
         return "not this bot's index (marker missing or file damaged)"
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(db_path), uri=True)
         try:
             checked = [row[0] for row in conn.execute("PRAGMA quick_check")]
             if checked != ["ok"]:
@@ -568,6 +576,42 @@ def restore_last_good(db_path: Path) -> bool:
         tmp.unlink(missing_ok=True)
         raise
     return True
+
+
+def ensure_last_good(db_path: Path) -> bool:
+    """Make the spare copy an index copied from another host (or built before spares existed)
+    lacks, so that it can heal without the knowledge folder. True when a copy was made."""
+    copy = last_good_path(db_path)
+    if copy.exists() or verify_index(db_path) is not None:
+        return False
+    guard_target(copy)
+    tmp = _temp_beside(db_path)
+    try:
+        shutil.copyfile(db_path, tmp)
+        if verify_index(tmp) is not None:  # changed while copied: try again on the next open
+            tmp.unlink()
+            return False
+        os.replace(tmp, copy)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def move_aside(db_path: Path, opened_inode: int) -> Path | None:
+    """Rename the index file out of the way when it is the very file this process opened and
+    verified as its own, now overwritten with something else. It is kept, never deleted, and
+    a build may then take the path. None when the file is not that one (another program's
+    file put there stays untouched)."""
+    try:
+        if os.stat(db_path).st_ino != opened_inode or is_our_index(db_path):
+            return None
+    except OSError:
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{os.getpid()}")
+    os.replace(db_path, aside)
+    return aside
 
 
 def build_index(kb: KnowledgeBase, db_path: Path, fingerprint: str = "",
@@ -620,7 +664,7 @@ def read_meta(db_path: Path) -> dict[str, str]:
     if not is_our_index(db_path):
         return {}
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(db_path), uri=True)
         try:
             return dict(conn.execute("select key, value from meta"))
         finally:
@@ -692,7 +736,7 @@ class Store:
         if not is_our_index(db_path):
             raise ForeignFileError(f"{db_path} is not this bot's index")
         self.path = db_path
-        self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+        self.conn = sqlite3.connect(read_only_uri(db_path), uri=True, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         # Records are immutable and an index never changes under a reader: the entries most
         # questions touch are kept decoded.
@@ -739,6 +783,9 @@ class Store:
         return [Tenure(r["doc_id"], r["role"], r["person"], r["name"], bool(r["acting"]),
                        r["first"])
                 for r in self.conn.execute("select * from tenures order by first, doc_id")]
+
+    def all_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("select id from docs order by rowid")]
 
     def featured_ids(self, limit: int = 8) -> list[str]:
         rows = self.conn.execute(

@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
+from bot.concepts import CAMP_CLOSING_KINDS, LEAVING_KINDS, SCOPE_WORDS, WITHDRAWAL_KINDS
 from bot.i18n import human_date, role_name
 from bot.knowledge import KnowledgeBase
 from bot.models import Answer, Event
 from bot.render import render_plain
 from bot.store import alias_map, entry_subjects, known_entities
-from bot.text import SCOPE_WORDS, fold, terms
+from bot.text import fold, terms
 
 Verdict = Literal["right", "chose", "declined", "wrong"]
-# As the engine's "closure" topic: what answers "when did MINUSMA leave X?".
-CLOSURE_KINDS = ("camp-closure", "handover", "withdrawal", "contingent")
 ATTACK_KINDS = ("attack",)
 # Things MINUSMA had or did that the knowledge never counts.
 ABSENT_ATTRIBUTES = ("helicopters", "armoured vehicles", "drones", "schools", "wells",
@@ -45,6 +44,9 @@ class Generated:
     # or: an answer backed by one of these documents (the specific sources of the FAQ entry a
     # question was written for: a dated event from the same source answers it as well)
     expect_sources: frozenset[str] = frozenset()
+    # or: an answer worked out from the knowledge's dates (a first, last, successor) that names
+    # one of these people in its first line (a FAQ listing every holder of an office)
+    expect_people: frozenset[str] = frozenset()
 
     @property
     def positive(self) -> bool:
@@ -64,6 +66,10 @@ def judge(question: Generated, answer: Answer) -> Verdict:
         cited = {c.source_id for item in answer.items[:1] for c in item.citations}
         if cited & question.expect_sources:
             return "right"
+        if answer.kind == "derived" and answer.headline is not None:
+            first_line = " ".join(v for _, v in answer.headline.params)
+            if any(name in first_line for name in question.expect_people):
+                return "right"
         return "wrong"
     if answer.kind == "choice" and {c.doc_id for c in answer.choices} & question.expect_ids:
         # Where the knowledge itself holds several entries fitting the question, asking
@@ -107,7 +113,7 @@ class _Builder:
 
     @staticmethod
     def _group(kind: str) -> str:
-        if kind in CLOSURE_KINDS:
+        if kind in LEAVING_KINDS:
             return "closure"
         if kind in ATTACK_KINDS:
             return "attack"
@@ -117,9 +123,10 @@ class _Builder:
         return fold(event.places[0]) if event.places else None
 
     def add(self, text: str, template: str, ids: Iterable[str] = (),
-            expect: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
+            expect: Iterable[str] = (), sources: Iterable[str] = (),
+            people: Iterable[str] = ()) -> None:
         self.out.append(Generated(text, template, frozenset(ids), tuple(expect),
-                                  frozenset(sources)))
+                                  frozenset(sources), frozenset(people)))
 
     def spellings(self, name: str) -> list[str]:
         return self.variants.get(fold(name), [name])[:3]
@@ -134,14 +141,14 @@ class _Builder:
                 place = None  # "when did MINUSMA leave Mali?" is about the mission, not a place
             key = fold(place) if place else None
             if (place and group == "closure" and event.date.precision == "day"
-                    and event.kind in CLOSURE_KINDS[:3]):
+                    and event.kind in WITHDRAWAL_KINDS):
                 ids = self.by_place_kind[(key, group)]  # type: ignore[index]
                 for spelling in self.spellings(place):
                     self.add(f"When did MINUSMA leave {spelling}?", "when-leave-place", ids)
                     self.add(f"Quand la MINUSMA a-t-elle quitté {spelling} ?",
                              "fr-when-leave-place", ids)
-                if event.kind in ("camp-closure", "handover"):
-                    camps = {i for i in ids if self.kinds[i] in ("camp-closure", "handover")}
+                if event.kind in CAMP_CLOSING_KINDS:
+                    camps = {i for i in ids if self.kinds[i] in CAMP_CLOSING_KINDS}
                     self.add(f"When was the {place} camp handed over?", "when-handover-place",
                              camps)
             if place and group == "attack":
@@ -224,7 +231,7 @@ class _Builder:
             specific = {s for s in faq.sources if cited[s] <= SPECIFIC_SOURCE}
             for phrasing in faq.questions:
                 self.add(phrasing.rstrip(" ?").lower(), "faq-lowercase", {faq.id},
-                         sources=specific)
+                         sources=specific, people=faq.people)
                 for place in faq.places[:1]:
                     for spelling in self.spellings(place)[1:2]:
                         if place in phrasing:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import simplemma
+
 # Zero-width and bidi controls: users paste them from other apps, and they would split words.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -60,19 +62,6 @@ WEAK_WORDS = frozenset(
     grande pays ville region nom appele mettre mis tenir tenu devenir devenu passer
     """.split()
 )
-# Words naming the bot's own scope. Every question is about MINUSMA in Mali, so they never tell
-# entries apart, however rarely a large knowledge base happens to repeat them.
-SCOPE_WORDS = frozenset("minusma mali malian malien mission onu un".split())
-# Kept apart so a greeting alone is recognised as small talk rather than an unknown question.
-GREETINGS = frozenset(
-    """
-    hi hello hey hiya yo hallo howdy greetings morning evening afternoon good thanks thank thx ty
-    cheers bye goodbye ok okay cool great nice bonjour bonsoir salut coucou merci hola ciao
-    help aide lol
-    """.split()
-)
-
-THANKS = frozenset("thanks thank thx ty cheers merci".split())
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +71,29 @@ def everyday_words() -> frozenset[str]:
     path = Path(__file__).with_name("data") / "everyday_words.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@lru_cache(maxsize=16_384)
+def lemmas(word: str) -> tuple[str, ...]:
+    """The English and French dictionary forms of a word as typed, folded like terms:
+    "remplacé" gives "remplacer", "died" gives "die". Accents are kept until the lemmatiser has
+    read the word, since French inflections hide in them ("tués", "fermée")."""
+    word = word.casefold()[:64]
+    found = []
+    for lang in ("en", "fr"):
+        lemma = tokens(simplemma.lemmatize(word, lang=lang))
+        if len(lemma) == 1 and lemma[0] not in found:
+            found.append(lemma[0])
+    return tuple(found)
+
+
+@lru_cache(maxsize=16_384)
+def in_dictionary(word: str) -> bool:
+    """Whether a word as typed is an English or French word (inflected or not) rather than a
+    name or an abbreviation: the lemmatiser's dictionaries, or the everyday words."""
+    lowered = word.casefold()[:64]
+    return (any(simplemma.is_known(lowered, lang=lang) for lang in ("en", "fr"))
+            or any(t in everyday_words() for t in tokens(lowered)))
 
 
 def visible(text: str) -> str:

@@ -36,6 +36,7 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a",
                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
 JSON_FIELDS = {"reply_markup", "results", "entities", "link_preview_options", "reply_parameters",
                "allowed_updates", "button", "commands"}
+ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot: every anonymous admin's "from"
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -159,6 +160,15 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+@dataclass(frozen=True)
+class Fault:
+    status: int
+    retry_after: int | None = None
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    chat_id: int | None = None  # only calls for this chat
+
+
 @dataclass
 class FakeTelegram:
     token: str = TOKEN
@@ -179,10 +189,13 @@ class FakeTelegram:
     pushed_at: dict[int, float] = field(default_factory=dict)
     delivered_at: dict[int, float] = field(default_factory=dict)  # first served by getUpdates
     base_url: str = ""  # set by start(): what the bot uses as TELEGRAM_API_BASE_URL
+    document_limit: int = 50 * 1024 * 1024  # Telegram refuses larger uploads with 413
+    call_params: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    history: dict[int, dict[str, Any]] = field(default_factory=dict)  # every update pushed
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
-        self._faults: dict[str, deque[tuple[int, int | None]]] = defaultdict(deque)
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._late_replies: dict[str, deque[float]] = defaultdict(deque)
         self._update_ids = itertools.count(1)
@@ -242,10 +255,15 @@ class FakeTelegram:
             self._lock.notify_all()
 
     def fail_next(self, method: str, status: int, times: int = 1,
-                  retry_after: int | None = None) -> None:
-        """Answer the next `times` calls of `method` with an error (429 needs retry_after)."""
+                  retry_after: int | None = None, description: str | None = None,
+                  parameters: dict[str, Any] | None = None,
+                  chat_id: int | None = None) -> None:
+        """Answer the next `times` calls of `method` with an error (429 needs retry_after),
+        with Telegram's description and parameters (migrate_to_chat_id) when given; only
+        calls for `chat_id` when given."""
         with self._lock:
-            self._faults[method].extend([(status, retry_after)] * times)
+            self._faults[method].extend(
+                [Fault(status, retry_after, description, parameters, chat_id)] * times)
 
     def delay_next(self, method: str, seconds: float) -> None:
         """Make the next call of `method` take `seconds` before it is answered."""
@@ -258,10 +276,18 @@ class FakeTelegram:
         with self._lock:
             self._late_replies[method].append(seconds)
 
+    def repeat(self, update_id: int) -> None:
+        """Deliver an update again, with its id, as Telegram does when it believes the first
+        delivery failed."""
+        with self._lock:
+            self.updates.append(dict(self.history[update_id]))
+            self._lock.notify_all()
+
     def push(self, payload: dict[str, Any]) -> int:
         with self._lock:
             update_id = next(self._update_ids)
             self.updates.append({"update_id": update_id, **payload})
+            self.history[update_id] = self.updates[-1]
             self.pushed_at[update_id] = time.perf_counter()
             self._lock.notify_all()
             return update_id
@@ -285,13 +311,19 @@ class FakeTelegram:
     def message(self, text: str, *, chat_id: int = 1001, user_id: int = 501,
                 chat_type: str = "private", entities: list[dict[str, Any]] | None = None,
                 reply_to: Sent | None = None, language: str | None = None,
-                edited: bool = False) -> int:
-        """A text message; `edited=True` sends it as an edit of an earlier message."""
+                edited: bool = False, anonymous: bool = False) -> int:
+        """A text message; `edited=True` sends it as an edit of an earlier message;
+        `anonymous=True` as an anonymous group admin (Telegram's shared GroupAnonymousBot user,
+        the group as sender_chat)."""
         chat = self._chat(chat_id, chat_type)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
             "from": self._user(user_id, language), "text": text,
         }
+        if anonymous:
+            message["from"] = {"id": ANONYMOUS_ADMIN, "is_bot": True,
+                               "first_name": "Group", "username": "GroupAnonymousBot"}
+            message["sender_chat"] = chat
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0,
@@ -403,17 +435,25 @@ class FakeTelegram:
         params = self._params(request.headers.get("Content-Type", ""), body)
         with self._lock:
             self.calls.append(method)
-            fault = self._faults[method].popleft() if self._faults[method] else None
+            self.call_params.append((method, params))
+            queued = self._faults[method]
+            fault = next((f for f in queued
+                          if f.chat_id is None or str(f.chat_id) == str(params.get("chat_id"))),
+                         None)
+            if fault is not None:
+                queued.remove(fault)
             delay = self._delays[method].popleft() if self._delays[method] else 0.0
             late = self._late_replies[method].popleft() if self._late_replies[method] else 0.0
         time.sleep(delay)  # each request has its own thread: only this caller waits
         if fault is not None:
-            status, retry_after = fault
+            status, retry_after = fault.status, fault.retry_after
             payload: dict[str, Any] = {"ok": False, "error_code": status,
-                                       "description": "Injected failure"}
+                                       "description": fault.description or "Injected failure"}
             if retry_after is not None:
                 payload["description"] = f"Too Many Requests: retry after {retry_after}"
                 payload["parameters"] = {"retry_after": retry_after}
+            if fault.parameters:
+                payload["parameters"] = fault.parameters
             self._reply(request, status, payload)
             return
         try:
@@ -627,6 +667,8 @@ class FakeTelegram:
         document = params.get("document")
         if not isinstance(document, dict) or not document.get("content"):
             raise ApiError(400, "Bad Request: there is no document in the request")
+        if len(document["content"]) > self.document_limit:
+            raise ApiError(413, "Request Entity Too Large")
         caption = params.get("caption")
         shown = check_text(caption, params.get("parse_mode"), limit=1024) if caption else ""
         chat_id = int(params["chat_id"])

@@ -11,7 +11,9 @@ from tests.conftest import QUESTIONS
 
 @pytest.fixture(scope="module")
 def outcomes(engine: Engine):
-    return evaluate(engine.ask, load_questions(QUESTIONS))
+    # The written set's regression bar: the fact anywhere in the answer. The strict figure (the
+    # fact in the visible answer) is printed by `python -m benchmarks.engine`.
+    return evaluate(engine.ask, load_questions(QUESTIONS), strict=False)
 
 
 def test_question_set_is_large_and_varied():

@@ -1,5 +1,6 @@
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,21 @@ def test_broken_knowledge_with_an_index_still_answers_and_says_why(knowledge, db
     captured = capsys.readouterr()
     assert captured.out.startswith("31 October 2023")
     assert "bad.toml:1: TOML syntax" in captured.err and "answering from the index" in captured.err
+
+
+@pytest.mark.parametrize("command", ["build", "ask"])
+def test_a_full_disk_is_a_one_line_error(small_knowledge, tmp_path, capsys, monkeypatch,
+                                         command):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.tmp"))
+
+    monkeypatch.setattr("bot.store.shutil.copyfile", full)
+    monkeypatch.setattr("bot.store.sqlite_utils.Database", lambda *a, **k: (_ for _ in ()).throw(
+        sqlite3.OperationalError("database or disk is full")))
+    argv = ["--knowledge", str(small_knowledge), "--db", str(tmp_path / "i.sqlite"), command]
+    assert main([*argv, "Testville"] if command == "ask" else argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("disk is full" in err or "No space" in err), err
+    assert "Traceback" not in err

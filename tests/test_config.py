@@ -56,3 +56,31 @@ def test_a_malformed_url_error_does_not_repeat_its_credentials(monkeypatch, tmp_
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "none.env")
     assert "hunter2" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("BOT_ADMIN_IDS", "-1001"), ("BOT_ADMIN_IDS", "1" * 40), ("BOT_ADMIN_IDS", "0"),
+     ("BOT_ADMIN_IDS", "١٢٣"), ("BOT_ADMIN_IDS", "9" * 5000),
+     ("BOT_MESSAGES_PER_SECOND", "0.000001"), ("BOT_MESSAGES_PER_SECOND", "1e9"),
+     ("BOT_LOG_RETENTION_DAYS", "1000000"), ("BOT_LOG_RETENTION_DAYS", "0")],
+)
+def test_values_out_of_range_are_refused(monkeypatch, tmp_path, name, value):
+    """A chat id or a 40-digit id would leave the bot without admins; a rate of one message a
+    week, a bot that never answers; a million days, a log that never shrinks."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path / "none.env")
+    assert name in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_webhook_listens_on_loopback_by_default(tmp_path):
+    assert load_config(tmp_path / "none.env").webhook_listen == "127.0.0.1"
+
+
+def test_the_shipped_unit_and_compose_file_carry_the_limits():
+    unit = (ROOT / "deploy" / "minusma-bot.service").read_text()
+    compose = (ROOT / "compose.yaml").read_text()
+    assert "LimitNOFILE=8192" in unit and "WEBHOOK_LISTEN=127.0.0.1" in unit
+    assert '"127.0.0.1:8443:8443"' in compose and "nofile" in compose
+    assert '- "8443:8443"' not in compose  # never published on every interface

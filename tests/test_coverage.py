@@ -31,3 +31,31 @@ def test_stats_command_prints_the_tables(small_knowledge, capsys):
     assert main(["--knowledge", str(small_knowledge), "stats"]) == 0
     out = capsys.readouterr().out
     assert "## Events per year" in out and "| 2023 | 1      | 1" in out
+
+
+def test_stats_prints_citations_per_publisher_kind(write_knowledge, capsys):
+    from tests.conftest import SMALL_EVENTS, SMALL_FAQ, SMALL_SOURCES
+    publishers = """
+[[publisher]]
+name = "MINUSMA"
+kind = "primary"
+host = "minusma.unmissions.org"
+
+[[publisher]]
+name = "Reposts"
+kind = "aggregator"
+host = "example.org"
+"""
+    sources = SMALL_SOURCES.replace("https://example.org/a", "https://minusma.unmissions.org/a")
+    faq = SMALL_FAQ.replace('sources = ["src-a"]', 'sources = ["src-b"]')
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
+                            "faq.toml": faq, "publishers.toml": publishers})
+    cover = coverage(load_knowledge(root))
+    # the event cites src-a (main and a version: once) and src-b; the FAQ entry src-b
+    assert cover.citations_by_kind == {"primary": 1, "major": 0, "regional": 0,
+                                       "aggregator": 2}
+    assert cover.aggregator_only == ["what-is-testville"]
+    assert main(["--knowledge", str(root), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "## Citations per publisher kind" in out and "| aggregator | 2         | 67%" in out
+    assert "entries citing aggregators only: what-is-testville" in out

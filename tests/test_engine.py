@@ -176,9 +176,11 @@ def test_a_passing_mention_never_outranks_the_place_itself(engine: Engine):
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("Who succeeded Koenders?", "Arnauld Akodjènou (acting) succeeded Bert Koenders"),
+        ("Who succeeded Koenders?",
+         "Arnauld Akodjènou (acting), then Mongi Hamdi, succeeded Bert Koenders"),
         ("Who succeeded Akodjènou as head of mission?", "Mongi Hamdi succeeded"),
-        ("Who came before Deconinck as force commander?", "Amadou Kané (acting) preceded"),
+        ("Who came before Deconinck as force commander?",
+         "Michael Lollesgaard, then Amadou Kané (acting), preceded"),
         ("Who was force commander in 2019?", "Dennis Gyllensporre: force commander in 2019."),
         ("Who was the last force commander?", "Mamadou Gaye"),
         ("Qui a succédé à Annadif ?", "El-Ghassim Wane succeeded"),

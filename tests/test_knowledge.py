@@ -328,3 +328,101 @@ def test_camp_coordinates_must_lie_near_mali_and_belong_to_places(write_knowledg
     messages = [p.message for p in check_knowledge(root)[1]]
     assert any("not in or near Mali" in m for m in messages)
     assert any("only a place has coordinates" in m for m in messages)
+
+
+PUBLISHERS = """
+[[publisher]]
+name = "MINUSMA"
+kind = "primary"
+host = "minusma.unmissions.org"
+
+[[publisher]]
+name = "Example Wire"
+kind = "major"
+hosts = ["example.org", "news.example.org"]
+note = "an agency"
+"""
+
+
+def test_the_real_knowledge_names_a_publisher_for_every_source():
+    kb = load_knowledge(KNOWLEDGE)
+    assert kb.publishers and all(s.publisher_kind for s in kb.sources.values())
+    banned = {h for p in kb.publishers if p.banned for h in p.all_hosts()}
+    assert banned  # the known content farms are listed, and so never cited
+
+
+def test_publishers_give_sources_their_kind_and_www_is_ignored(write_knowledge):
+    sources = SMALL_SOURCES.replace("https://example.org/b", "https://www.example.org/b")
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
+                            "faq.toml": SMALL_FAQ, "publishers.toml": PUBLISHERS})
+    kb = load_knowledge(root)
+    assert {s.id: s.publisher_kind for s in kb.sources.values()} == {"src-a": "major",
+                                                                      "src-b": "major"}
+    assert [p.name for p in kb.publishers] == ["MINUSMA", "Example Wire"]
+
+
+def test_a_source_whose_host_has_no_publisher_is_refused(write_knowledge):
+    sources = SMALL_SOURCES.replace("https://example.org/b", "https://blog.example.org/b")
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
+                            "faq.toml": SMALL_FAQ, "publishers.toml": PUBLISHERS})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    # a subdomain is not its parent's unless listed; the problem points at the url line
+    url_line = sources.lstrip().splitlines().index('url = "https://blog.example.org/b"') + 1
+    assert [(Path(p.path).name, p.line) for p in problems] == [("sources.toml", url_line)]
+    assert "no [[publisher]] for host 'blog.example.org'" in problems[0].message
+
+
+def test_a_content_farm_is_never_cited_and_publishers_are_checked(write_knowledge):
+    farm = PUBLISHERS + """
+[[publisher]]
+name = "Farm"
+kind = "aggregator"
+host = "farm.example.net"
+banned = true
+
+[[publisher]]
+name = "Bad"
+kind = "major"
+host = "https://bad.example.net/x"
+
+[[publisher]]
+name = "Odd"
+kind = "major"
+host = "odd.example.net"
+banned = true
+
+[[publisher]]
+name = "Twice"
+kind = "regional"
+host = "example.org"
+"""
+    sources = SMALL_SOURCES.replace("https://example.org/b", "https://farm.example.net/b")
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
+                            "faq.toml": SMALL_FAQ, "publishers.toml": farm})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    messages = "\n".join(str(p) for p in problems)
+    assert "'Farm' is a banned content farm" in messages
+    assert "is not a host name" in messages
+    assert "only an aggregator can be banned" in messages
+    assert "host 'example.org' already belongs to 'Example Wire'" in messages
+
+
+def test_the_publisher_kind_is_derived_never_written(write_knowledge):
+    sources = SMALL_SOURCES.replace('publisher = "Agency"',
+                                    'publisher = "Agency"\npublisher_kind = "primary"')
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
+                            "faq.toml": SMALL_FAQ})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    assert any("'publisher_kind' is set from the [[publisher]] entries" in str(p)
+               for p in problems)
+
+
+def test_a_reprint_names_its_original(write_knowledge):
+    sources = SMALL_SOURCES.replace('publisher = "Agency"', 'publisher = "Agency"\n'
+                                    'original = "AFP"')
+    root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
+                            "faq.toml": SMALL_FAQ, "publishers.toml": PUBLISHERS})
+    assert load_knowledge(root).sources["src-b"].original == "AFP"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from bot.engine import open_engine, open_resilient
 from bot.knowledge import KnowledgeError
 from bot.models import Phrase
 from bot.service import AnswerService, ReloadFailed
-from bot.store import last_good_path
+from bot.store import ForeignFileError, last_good_path
 
 
 def _damage(index: Path) -> None:
@@ -110,3 +111,58 @@ async def test_a_worker_follows_an_index_another_process_rebuilt(small_knowledge
     assert answer.is_answer and "Zanzibarville" in answer.items[0].title
     first.close()
     second.close()
+
+
+# --- hostile use and careless operators (issue 22) -------------------------------------------
+
+
+def test_an_index_without_a_last_good_copy_gets_one_on_first_open(small_knowledge, tmp_path):
+    """An index copied from another host has no spare: made at start-up, so that it can heal
+    without the knowledge folder."""
+    index = tmp_path / "i.sqlite"
+    open_engine(small_knowledge, index).close()
+    last_good_path(index).unlink()
+    service = AnswerService(small_knowledge, index)
+    assert last_good_path(index).is_file()
+    assert last_good_path(index).read_bytes() == index.read_bytes()
+    service.close()
+
+
+async def test_its_own_index_overwritten_with_garbage_is_moved_aside_and_rebuilt(
+        small_knowledge, tmp_path):
+    index = tmp_path / "i.sqlite"
+    service = AnswerService(small_knowledge, index)
+    size = index.stat().st_size
+    with index.open("r+b") as handle:  # in place: the same file the bot opened and verified
+        handle.write(b"garbage " * (size // 8))
+    answer = await service.run(lambda engine: engine.ask("When did the Testville camp close?"))
+    assert answer.is_answer  # before: "not this bot's index" and "something went wrong"
+    kept = list(tmp_path.glob("i.sqlite.damaged-*"))
+    assert len(kept) == 1 and kept[0].read_bytes().startswith(b"garbage")  # kept, not deleted
+    service.close()
+
+
+async def test_a_foreign_file_put_at_the_index_path_is_never_moved(small_knowledge, tmp_path):
+    index = tmp_path / "i.sqlite"
+    service = AnswerService(small_knowledge, index)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a curator's notes\n" * 1000)
+    os.replace(notes, index)  # another file, not the one the bot verified
+    service.engine.store.conn.close()  # the old handle is gone, as after a reopen
+    with pytest.raises((sqlite3.Error, ForeignFileError)):
+        await service.run(lambda engine: engine.ask("Testville"))
+    assert index.read_text().startswith("a curator's notes")
+    assert not list(tmp_path.glob("i.sqlite.damaged-*"))
+
+
+async def test_a_syntax_error_in_sources_is_reported_first_without_its_consequences(
+        small_knowledge, tmp_path):
+    service = AnswerService(small_knowledge, tmp_path / "i.sqlite")
+    sources = next(p for p in small_knowledge.rglob("*.toml") if "[[source]]" in p.read_text())
+    sources.write_text(sources.read_text() + "\n[[source]\nid = \n")
+    with pytest.raises(ReloadFailed) as failed:
+        await service.reload()
+    problems = failed.value.problems
+    assert "TOML syntax" in problems[0] and sources.name in problems[0]
+    assert not any("unknown source" in p for p in problems)
+    service.close()

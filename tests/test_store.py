@@ -259,3 +259,16 @@ def test_the_last_good_path_is_never_taken_from_another_file(small_knowledge, tm
     with pytest.raises(ForeignFileError):
         build_index(load_knowledge(small_knowledge), target, "fp")
     assert last_good_path(target).read_text() == "somebody's notes"
+
+
+@pytest.mark.parametrize("folder", ["a#b", "100%", "what?", "x%20y"])
+def test_paths_with_uri_characters_build_and_open(small_knowledge: Path, tmp_path: Path,
+                                                  folder: str):
+    """SQLite URIs give "#", "?" and "%" a meaning: the path is escaped, so a folder named
+    "a#b" is a folder (before: every build failed its own check)."""
+    db = tmp_path / folder / "index.sqlite"
+    build_index(load_knowledge(small_knowledge), db, "fp")
+    assert verify_index(db) is None and read_meta(db)["fingerprint"] == "fp"
+    store = Store(db)
+    assert store.doc_count() > 0
+    store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from tests.conftest import ADMIN
 
 
@@ -31,8 +33,8 @@ async def test_the_log_fills_and_curators_read_it(fake, bot, tmp_path):
     unanswered = next(t for t in by_text.values() if "declined" in t and "×" in t)
     assert "bourem bridge? (×2)" in unanswered.lower()
     chat, name, content = fake.documents[0]
-    assert chat == admin_chat and name == "questions.csv"
-    assert content.decode().count("\n") == 6  # a header and five questions
+    assert chat == admin_chat and name == "questions.csv.gz"
+    assert gzip.decompress(content).decode().count("\n") == 6  # a header and five questions
 
     log_file = (tmp_path / "questions.sqlite").read_bytes()
     for identity in (b"777000111", b"777000222", b"User777000111", str(ADMIN).encode() * 2):

@@ -7,23 +7,29 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackContext,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -53,6 +59,7 @@ from bot.telegram.limits import (
     RetryingRateLimiter,
     TokenWatch,
 )
+from bot.telegram.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +88,28 @@ async def introduce(app: AnyApp) -> None:
                 say(Phrase.of("bot-short-description"), lang), language_code=code)
         except TelegramError as exc:
             log.warning("could not set the %s command menu and description: %s", lang, exc)
+
+
+class SeenUpdates:
+    """The update ids handled lately, so that an update delivered twice (a webhook POST
+    repeated, a poll repeated after a crash) is answered once. Bounded; filled at start-up
+    from the question log, which records every id handled, so it holds across restarts."""
+
+    def __init__(self, size: int = 10_000, known: list[int] | None = None) -> None:
+        self.size = size
+        self._ids: OrderedDict[int, None] = OrderedDict()
+        self.repeats = 0
+        for update_id in reversed(known or []):
+            self.first_time(update_id)
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self._ids:
+            self.repeats += 1
+            return False
+        self._ids[update_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
 
 
 @dataclass
@@ -131,9 +160,21 @@ def build_application(
                              salt=config.salt()) if log_path else None)
     answers = AnswerService(config.knowledge_dir, config.db_path, notify=tell_admins)
     writer: list[asyncio.Task[None]] = []
+    seen = SeenUpdates()
+
+    async def once(update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        if not isinstance(update, Update):
+            return
+        if not seen.first_time(update.update_id):
+            log.info("update %s delivered again; answered once already", update.update_id)
+            raise ApplicationHandlerStop
+        if questions is not None:
+            questions.handled(update.update_id)
 
     async def post_init(app: AnyApp) -> None:
         if questions is not None:
+            for update_id in reversed(await asyncio.to_thread(questions.seen_updates)):
+                seen.first_time(update_id)
             writer.append(asyncio.create_task(questions.writer()))
         await introduce(app)
         opened = answers.opened
@@ -150,9 +191,11 @@ def build_application(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if questions is not None:
-            questions.close()  # the last questions are written before the process ends
-        answers.close()
+        try:
+            if questions is not None:
+                questions.close()  # the last questions are written; never raises
+        finally:
+            answers.close()
 
     app = (
         ApplicationBuilder()
@@ -186,6 +229,8 @@ def build_application(
     # through every filter and is ignored. New messages only: an edit is never answered again.
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE & new
+    # Before every other handler: an update seen before goes no further.
+    app.add_handler(TypeHandler(Update, once), group=-1)
     app.add_handler(CommandHandler(["start", "help"], handlers.start, filters=new))
     app.add_handler(CommandHandler("ask", handlers.ask_command, filters=new))
     app.add_handler(CommandHandler("sources", handlers.sources, filters=new))
@@ -210,6 +255,56 @@ def build_application(
     return app
 
 
+async def _bootstrapped(call: Callable[[], Awaitable[object]], what: str) -> None:
+    """A start-up call, retried while Telegram is unreachable with a pause growing from 1 s by
+    half each time; a rejected token is raised at once."""
+    pause = 1.0
+    for attempt in range(STARTUP_RETRIES + 1):
+        try:
+            await call()
+            return
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            if attempt == STARTUP_RETRIES:
+                raise
+            log.warning("%s failed (%s); retrying in %.1f s", what, exc, pause)
+            await asyncio.sleep(pause)
+            pause *= 1.5
+
+
+def _run_webhook(app: AnyApp, config: Config) -> None:
+    """Like Application.run_webhook, with our bounded server (bot/telegram/webhook.py): set up,
+    serve until SIGINT/SIGTERM or `stop_running`, then always shut down."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = WebhookServer(app, listen=config.webhook_listen, port=config.webhook_port,
+                           path=urlsplit(config.webhook_url).path, secret=config.secret())
+    try:
+        loop.run_until_complete(_bootstrapped(app.initialize, "getMe"))
+        if app.post_init is not None:
+            loop.run_until_complete(app.post_init(app))
+        loop.run_until_complete(server.start())
+        loop.run_until_complete(_bootstrapped(
+            lambda: app.bot.set_webhook(config.webhook_url, secret_token=config.secret(),
+                                        allowed_updates=ALLOWED_UPDATES),
+            "setWebhook"))
+        loop.run_until_complete(app.start())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, loop.stop)
+        loop.run_forever()
+    finally:
+        try:
+            loop.run_until_complete(server.stop())
+            if app.running:
+                loop.run_until_complete(app.stop())
+            loop.run_until_complete(app.shutdown())
+            if app.post_shutdown is not None:
+                loop.run_until_complete(app.post_shutdown(app))
+        finally:
+            loop.close()
+
+
 def run(config: Config) -> int:
     """Long polling, or a webhook server when WEBHOOK_URL is set, until SIGINT/SIGTERM (exit 0),
     or until Telegram rejects the token or stays unreachable through start-up (exit 1, with a
@@ -224,11 +319,7 @@ def run(config: Config) -> int:
             # Telegram posts updates to WEBHOOK_URL; requests without the secret get 403.
             log.info("Bot starting (webhook %s, listening on %s:%d)", config.webhook_url,
                      config.webhook_listen, config.webhook_port)
-            app.run_webhook(listen=config.webhook_listen, port=config.webhook_port,
-                            url_path=urlsplit(config.webhook_url).path.strip("/"),
-                            webhook_url=config.webhook_url, secret_token=config.secret(),
-                            allowed_updates=ALLOWED_UPDATES, close_loop=False,
-                            bootstrap_retries=STARTUP_RETRIES)
+            _run_webhook(app, config)
         else:
             log.info("Bot starting (polling %s)", config.telegram_base_url)
             app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False,
@@ -238,6 +329,10 @@ def run(config: Config) -> int:
     except NetworkError as exc:
         log.error("Telegram could not be reached at start-up (%s); giving up after %d "
                   "retries", exc, STARTUP_RETRIES)
+        return EXIT_FAILED
+    except OSError as exc:  # the webhook port taken, or the address not this host's
+        log.error("could not listen on %s:%d (%s)", config.webhook_listen,
+                  config.webhook_port, exc.strerror or exc)
         return EXIT_FAILED
     if outcome.token_rejected:
         log.error("Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN")

@@ -8,14 +8,16 @@ import html
 from collections.abc import Sequence
 
 from telegram import InputFile, Message, Update
+from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot.i18n import Lang, say
 from bot.models import Phrase
-from bot.querylog import QuestionLog
+from bot.querylog import EXPORT_BYTES, QuestionLog
 from bot.render import cut
 from bot.service import ReloadFailed
 from bot.telegram.handlers import ADMINS, lang_of, question_log, service, text
+from bot.telegram.limits import too_large
 
 MAX_PROBLEMS_SHOWN = 20
 PROBLEM_UNITS = 180  # per problem line: 20 of them fit in one message
@@ -68,7 +70,9 @@ async def _curator_log(update: Update, context: ContextTypes.DEFAULT_TYPE
     if log_ is None:
         await message.reply_text(say(Phrase.of("log-off"), lang), do_quote=False)
         return None
-    await asyncio.to_thread(log_.flush)  # what was just asked counts too
+    # What was just asked counts too; if the file cannot be written now (locked, full), the
+    # curator still gets what is there, and the writer keeps the rows for later.
+    await asyncio.to_thread(log_.try_flush)
     return message, lang, log_
 
 
@@ -121,15 +125,25 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/export (curators): the whole log as a CSV document."""
+    """/export (curators): the log as a compressed CSV document, newest rows first, cut to
+    what Telegram accepts (50 MB); the caption says how to get the rest on the server."""
     found = await _curator_log(update, context)
     if found is None:
         return
     message, lang, log_ = found
-    data = await asyncio.to_thread(log_.export_csv)
-    rows = max(0, data.count(b"\n") - 1)
-    await message.reply_document(InputFile(data, filename="questions.csv"),
-                                 caption=text("export-caption", lang, count=rows),
-                                 do_quote=False)
-
-
+    limit = EXPORT_BYTES
+    for _ in range(3):
+        exported = await asyncio.to_thread(log_.export, limit)
+        caption = (text("export-caption", lang, count=exported.rows)
+                   if exported.rows == exported.total else
+                   text("export-partial", lang, count=exported.rows, total=exported.total))
+        try:
+            await message.reply_document(
+                InputFile(exported.data, filename="questions.csv.gz"), caption=caption,
+                do_quote=False)
+            return
+        except NetworkError as exc:
+            if not too_large(exc):
+                raise
+            limit //= 4  # a Bot API server with a lower limit than Telegram's
+    await message.reply_text(say(Phrase.of("export-too-large"), lang), do_quote=False)

@@ -9,8 +9,10 @@ import html
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from telegram import (
+    CallbackQuery,
     ChatMember,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -44,8 +46,10 @@ from bot.render import (
 )
 from bot.service import AnswerService
 from bot.telegram.keyboards import (
+    Kept,
     PageCache,
     Press,
+    Recipe,
     answer_keyboard,
     pager_row,
     parse,
@@ -168,21 +172,32 @@ def without_mention(message: Message, username: str) -> str:
 # --- Replies --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a long answer came from and where it was sent, so that its pages can be worked
+    out again for that chat only."""
+
+    owner: int | str  # chat id, or inline message id
+    recipe: Recipe
+    text: str
+
+
 def _paged(context: ContextTypes.DEFAULT_TYPE, answer: Answer, lang: Lang, brief: bool,
-           key: str | None = None, feedback: int | None = None
+           key: str | None = None, feedback: int | None = None, origin: Origin | None = None
            ) -> tuple[Rendered, InlineKeyboardMarkup | None]:
     rendered = render_telegram(answer, lang=lang, brief=brief)
-    if rendered.pages > 1 and key is None:
-        key = pages(context).put(answer, lang, brief)
+    if rendered.pages > 1 and key is None and origin is not None:
+        key = pages(context).put(origin.owner, origin.recipe, origin.text, lang, brief)
     return rendered, answer_keyboard(answer, lang, rendered, key, brief, feedback)
 
 
 async def reply_answer(message: Message, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
-                       lang: Lang, key: str | None = None, feedback: int | None = None) -> None:
+                       lang: Lang, key: str | None = None, feedback: int | None = None,
+                       origin: Origin | None = None) -> None:
     """One message: the answer's first page, with its buttons. Quoted in groups, so that the
     thread stays readable."""
     brief = in_group(message)
-    rendered, keyboard = _paged(context, answer, lang, brief, key, feedback)
+    rendered, keyboard = _paged(context, answer, lang, brief, key, feedback, origin)
     await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=brief)
 
 
@@ -196,7 +211,8 @@ async def ask(message: Message, update: Update, context: ContextTypes.DEFAULT_TY
     row = log_question(context, update, kind, question, answer, lang, started)
     # 👍 👎 under answers in private chats; a group would only see them as noise.
     feedback = row if kind == "private" and answer.is_answer else None
-    await reply_answer(message, context, answer, lang, feedback=feedback)
+    await reply_answer(message, context, answer, lang, feedback=feedback,
+                       origin=Origin(message.chat.id, "ask", question))
 
 
 # --- Commands -------------------------------------------------------------------------------
@@ -323,7 +339,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = lang_of(update)
     press = parse(query.data or "", lang)
     if press is None:
-        await query.answer(say(Phrase.of("button-stale"), lang), show_alert=True)
+        await acknowledge(query, say(Phrase.of("button-stale"), lang), alert=True)
         return
     if press.action == "p":
         await _page(update, context, press)
@@ -336,12 +352,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     answer = await service(context).run(lambda engine: engine.topic(press.target))
     if answer is None:
-        await query.answer(say(Phrase.of("topic-gone"), press.lang), show_alert=True)
+        await acknowledge(query, say(Phrase.of("topic-gone"), press.lang), alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     message = query.message if isinstance(query.message, Message) else None
     brief = in_group(message)
-    rendered, keyboard = _paged(context, answer, press.lang, brief)
+    owner = message.chat.id if message is not None else query.inline_message_id or ""
+    rendered, keyboard = _paged(context, answer, press.lang, brief,
+                                origin=Origin(owner, "topic", press.target))
     if press.action == "c" or message is None:
         # A choice replaces the question it answers ("which one?"), also in inline messages.
         await _edit(query.edit_message_text(rendered.text, reply_markup=keyboard))
@@ -353,7 +371,7 @@ async def _other_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press:
     """Under a picture: the other picture, or the withdrawal as a paged list."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     message = query.message if isinstance(query.message, Message) else None
     if message is None:
         return
@@ -369,11 +387,12 @@ async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press
     query = update.callback_query
     assert query is not None
     if press.page is None:
-        await query.answer()  # the page counter: nothing to change
+        await acknowledge(query)  # the page counter: nothing to change
         return
     kind, _, lang_code = press.target.partition(".")
     lang: Lang = lang_code if lang_code in LANGS else press.lang
-    brief = in_group(query.message if isinstance(query.message, Message) else None)
+    message = query.message if isinstance(query.message, Message) else None
+    brief = in_group(message)
     markup: InlineKeyboardMarkup | None
     if kind == "src":
         rendered = render_sources(list(service(context).engine.sources.values()), lang=lang,
@@ -383,14 +402,16 @@ async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press
         if kind == "tl":
             answer = await service(context).run(lambda engine: engine.timeline())
         else:
-            kept = pages(context).get(press.target)
-            if kept is None:
-                await query.answer(say(Phrase.of("list-expired"), lang), show_alert=True)
+            owner = message.chat.id if message is not None else query.inline_message_id
+            kept = pages(context).get(press.target, owner)
+            found = await _work_out(context, kept) if kept is not None else None
+            if kept is None or found is None:
+                await acknowledge(query, say(Phrase.of("list-expired"), lang), alert=True)
                 return
-            answer, lang, brief = kept.answer, kept.lang, kept.brief
+            answer, lang, brief = found, kept.lang, kept.brief
         rendered = render_telegram(answer, lang=lang, brief=brief, page=press.page)
         markup = answer_keyboard(answer, lang, rendered, press.target, brief)
-    await query.answer()
+    await acknowledge(query)
     await _edit(query.edit_message_text(rendered.text, reply_markup=markup))
 
 
@@ -399,12 +420,35 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press: P
     query = update.callback_query
     assert query is not None and press.helpful is not None
     log_ = question_log(context)
-    if log_ is not None:
-        log_.feedback(int(press.target, 16), press.helpful)
-    await query.answer(say(Phrase.of("feedback-thanks"), press.lang))
+    if log_ is not None and not log_.feedback(int(press.target, 16), press.helpful):
+        await acknowledge(query, say(Phrase.of("button-stale"), press.lang), alert=True)
+        return
+    await acknowledge(query, say(Phrase.of("feedback-thanks"), press.lang))
     if isinstance(query.message, Message):
         await _edit(query.edit_message_reply_markup(
             reply_markup=without_feedback(query.message.reply_markup)))
+
+
+async def _work_out(context: ContextTypes.DEFAULT_TYPE, kept: Kept) -> Answer | None:
+    """The kept answer, worked out again from its question or entry (a few ms), so that the
+    cache holds keys, not answers."""
+    if kept.recipe == "topic":
+        return await service(context).run(lambda engine: engine.topic(kept.text))
+    return await service(context).run(
+        lambda engine: engine.ask(kept.text, list_limit=MAX_PAGED_ITEMS))
+
+
+async def acknowledge(query: CallbackQuery, notice: str | None = None,
+                      alert: bool = False) -> None:
+    """Answer a button press. Telegram refuses answers after about 15 s ("query is too old"),
+    as when the bot was busy or restarting; the press is then still carried out."""
+    try:
+        await query.answer(notice, show_alert=alert)
+    except BadRequest as exc:
+        reason = str(exc).lower()
+        if "query is too old" not in reason and "query id is invalid" not in reason:
+            raise
+        log.info("button press %s answered too late; carrying it out anyway", query.id)
 
 
 async def _edit(edit: object) -> None:
@@ -486,7 +530,7 @@ async def too_fast(update: Update) -> None:
     """Once per burst, to a user whose questions were dropped for flooding."""
     notice = say(Phrase.of("too-fast"), lang_of(update))
     if update.callback_query is not None:
-        await update.callback_query.answer(notice)
+        await acknowledge(update.callback_query, notice)
     elif update.effective_message is not None and update.inline_query is None:
         await update.effective_message.reply_text(notice, do_quote=False)
 
@@ -501,7 +545,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     notice = say(Phrase.of("failed"), lang_of(update))
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(notice, show_alert=True)
+            await acknowledge(update.callback_query, notice, alert=True)
         elif (update.effective_message is not None and update.effective_chat is not None
               and update.effective_chat.type == ChatType.PRIVATE):
             await update.effective_message.reply_text(notice, do_quote=False)

@@ -5,22 +5,29 @@ Callback data says what a press does:
 - `c:<lang>:<entry id>`: the same, edited in place of the "which one?" or "I don't know"
   message it was offered in;
 - `p:<list>:<page>`: show that page of a list, edited in place; `<list>` is `tl.<lang>` for
-  /timeline, `src.<lang>` for /sources, or the key of an answer kept in `PageCache`;
+  /timeline, `src.<lang>` for /sources, or the random key of an answer kept in `PageCache`
+  (valid in the chat it was sent to only);
 - `f:<log row>:1` or `:0`: the answer helped, or did not (the question log's row, in hex);
 - `g:<lang>:timeline` or `g:<lang>:map`: send that picture; `l:<lang>:tl`: the withdrawal as a
   paged list.
+
+Anyone can send any callback data (Telegram does not check it against the buttons it showed),
+so `parse` accepts exactly this grammar, in ASCII, and nothing else.
 """
 
 from __future__ import annotations
 
-import itertools
+import re
+import secrets
+import sys
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import LANGS, Lang, say
+from bot.i18n import Lang, say
 from bot.models import Answer, Phrase, Topic
 from bot.render import Rendered, tg_len, topic_label
 
@@ -53,32 +60,36 @@ class Press:
     helpful: bool | None = None
 
 
+_LANG = "(?P<lang>en|fr)"
+_ENTRY = "(?P<target>[a-z0-9][a-z0-9_-]{0,39})"
+PAGE_KEY_BYTES = 8  # 16 hex digits: unguessable, and short enough for 64 bytes of data
+_GRAMMAR = {
+    "g": re.compile(f"{_LANG}:(?P<target>timeline|map)"),
+    "l": re.compile(f"{_LANG}:(?P<target>tl)"),
+    "t": re.compile(f"(?:{_LANG}:)?{_ENTRY}"),  # without a language: buttons from before v2
+    "c": re.compile(f"(?:{_LANG}:)?{_ENTRY}"),
+    "f": re.compile("(?P<target>[0-9a-f]{1,12}):(?P<vote>[01])"),
+    "p": re.compile(r"(?P<target>(?:tl|src)\.(?:en|fr)|[0-9a-f]{16})"
+                    r":(?:(?P<page>0|[1-9][0-9]{0,3})|-)"),
+}
+
+
 def parse(data: str, fallback: Lang) -> Press | None:
     """What a button's data asks for, or None for data this bot never sends (or stopped
-    sending)."""
+    sending). One strict grammar: no Unicode digits, no row id out of range, no page beyond
+    9999."""
     action, _, rest = data.partition(":")
-    if action in ("g", "l"):
-        lang, _, target = rest.partition(":")
-        if lang in LANGS and target in ("timeline", "map", "tl"):
-            return Press(action, lang, target)
+    grammar = _GRAMMAR.get(action)
+    found = grammar.fullmatch(rest) if grammar is not None else None
+    if found is None:
         return None
-    if action in ("t", "c"):
-        lang, _, target = rest.partition(":")
-        if lang in LANGS and target:
-            return Press(action, lang, target)
-        return Press(action, fallback, rest) if rest else None  # buttons from before v2
-    if action == "f":
-        row, _, vote = rest.partition(":")
-        if row and all(c in "0123456789abcdef" for c in row) and vote in ("0", "1"):
-            return Press("f", fallback, row, helpful=vote == "1")
-        return None
-    if action == "p":
-        key, _, page = rest.rpartition(":")
-        if key and page == NOOP:
-            return Press("p", fallback, key)
-        if key and page.isdigit():
-            return Press("p", fallback, key, int(page))
-    return None
+    parts = found.groupdict()
+    lang: Lang = "fr" if parts.get("lang") == "fr" else (
+        "en" if parts.get("lang") == "en" else fallback)
+    page = parts.get("page")
+    vote = parts.get("vote")
+    return Press(action, lang, parts["target"], int(page) if page is not None else None,
+                 None if vote is None else vote == "1")
 
 
 def topic_buttons(topics: Sequence[Topic], lang: Lang, action: str = "t",
@@ -151,28 +162,55 @@ def answer_keyboard(answer: Answer, lang: Lang, rendered: Rendered, key: str | N
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+Recipe = Literal["ask", "topic"]
+
+
 @dataclass(frozen=True)
 class Kept:
-    answer: Answer
+    """How to work a long answer out again: the question (or entry) it came from, not the
+    answer itself, which can be a hundred times larger."""
+
+    owner: int | str  # the chat it was sent to, or the inline message's id
+    recipe: Recipe
+    text: str  # the question asked, or the entry id
     lang: Lang
     brief: bool
 
 
+# What one kept answer costs beyond its text: the Kept object, its key and the dict slot.
+KEPT_OVERHEAD = 400
+
+
 class PageCache:
-    """The long answers whose pages buttons can still show: the most recent `size` of them.
-    Pages of /timeline and /sources need none (they are worked out again)."""
+    """The long answers whose pages buttons can still show, most recent first, within a byte
+    budget and a count; the oldest are forgotten first (their buttons then say the list
+    expired). Pages of /timeline and /sources need none (they are worked out again)."""
 
-    def __init__(self, size: int = 2000) -> None:
+    def __init__(self, budget: int = 8 * 1024 * 1024, size: int = 50_000) -> None:
+        self.budget = budget
         self.size = size
+        self.bytes = 0
         self._kept: OrderedDict[str, Kept] = OrderedDict()
-        self._keys = itertools.count(1)
 
-    def put(self, answer: Answer, lang: Lang, brief: bool) -> str:
-        key = format(next(self._keys), "x")
-        self._kept[key] = Kept(answer, lang, brief)
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+    @staticmethod
+    def _cost(kept: Kept) -> int:
+        return sys.getsizeof(kept.text) + KEPT_OVERHEAD
+
+    def put(self, owner: int | str, recipe: Recipe, text: str, lang: Lang,
+            brief: bool) -> str:
+        key = secrets.token_hex(PAGE_KEY_BYTES)
+        kept = Kept(owner, recipe, text, lang, brief)
+        self._kept[key] = kept
+        self.bytes += self._cost(kept)
+        while self._kept and (self.bytes > self.budget or len(self._kept) > self.size):
+            _, old = self._kept.popitem(last=False)
+            self.bytes -= self._cost(old)
         return key
 
-    def get(self, key: str) -> Kept | None:
-        return self._kept.get(key)
+    def get(self, key: str, owner: int | str | None) -> Kept | None:
+        """The kept answer, only in the chat it was sent to."""
+        kept = self._kept.get(key)
+        return kept if kept is not None and kept.owner == owner else None
+
+    def __len__(self) -> int:
+        return len(self._kept)

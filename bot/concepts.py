@@ -1,0 +1,216 @@
+"""What the bot can be asked, declared once: every concept a question may be about, with its
+English and French words, the entry kinds and figures that answer it, and the words of question
+structure (answer types, order, succession, superlatives, small talk).
+
+Every other module asks this one: `query` reads questions with it, `rank` scores entries by
+it, `derive` and `decide` pick answers with it, and `pictures` and `suite` take the kinds of
+entry that close a camp from it. Words here are folded and de-pluralised, as `text.terms`
+gives them, and canonical (after the knowledge's aliases and vocabulary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+# The era the knowledge covers (entries outside it are refused by `check`): a question about a
+# later year asks about a time when the mission no longer existed.
+ERA_END = dt.date(2024, 12, 31)
+
+AnswerType = Literal["when", "who", "how_many", "where", "why", "which", "what"]
+
+# --- The mission's scope, and talk that is not a question ------------------------------------
+
+# Words naming the bot's own scope. Every question is about MINUSMA in Mali, so they never tell
+# entries apart, however rarely a large knowledge base happens to repeat them.
+SCOPE_WORDS = frozenset("minusma mali malian malien mission onu un".split())
+# Kept apart so a greeting alone is recognised as small talk rather than an unknown question.
+GREETINGS = frozenset(
+    """
+    hi hello hey hiya yo hallo howdy greetings morning evening afternoon good thanks thank thx ty
+    cheers bye goodbye ok okay cool great nice bonjour bonsoir salut coucou merci hola ciao
+    help aide lol
+    """.split()
+)
+THANKS = frozenset("thanks thank thx ty cheers merci".split())
+# Words that go with a greeting or thanks and ask nothing ("merci beaucoup", "bonsoir, j'ai une
+# question", "ok thanks a lot", "hello, how are you?"): with only these, a message is small talk.
+SMALLTALK_WORDS = frozenset(
+    """
+    lot much so very really tres beaucoup bien question questions quick petite small ask
+    something anything again encore everyone everybody all tout monde there guys folks sir
+    madam madame monsieur bot friend ami amie appreciate appreciated great awesome perfect
+    super parfait genial top va ca allez going fine well doing nice day journee soiree night
+    nuit see later plus tard tchao yes yeah yep no nope oui non d accord daccord alright
+    right sure got understood compris note noted vu bravo excellent helpful useful utile
+    wonderful welcome bienvenue hmm hm ah oh wow haha lol mdr xd
+    """.split()
+)
+
+# --- Kinds of entry that mean one thing -------------------------------------------------------
+
+# A camp closing: the kinds of event that close one of the mission's sites. Pictures, the
+# suite, "the last camp to close" and "when did MINUSMA leave X?" all read this.
+CAMP_CLOSING_KINDS = ("camp-closure", "handover")
+# The withdrawal's chronology: closures, handovers and the withdrawal's own milestones.
+WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
+# What answers "when did MINUSMA leave X?": a closure, or a contingent going home.
+LEAVING_KINDS = ("camp-closure", "handover", "withdrawal", "contingent")
+
+# --- Question structure and topics ---------------------------------------------------------
+
+# What makes a question compare two things ("which closed first, A or B?", "did A close before
+# B?"); "first" or "last" alone does not ("when did the last convoy from Kidal reach Gao?").
+ORDER_WORDS = frozenset(
+    "first earlier earliest before sooner after later latest last premier premiere avant apres "
+    "dernier derniere plus tot tard".split()
+)
+AFTER_WORDS = frozenset("after since following apres depuis".split())
+BEFORE_WORDS = frozenset("before until till prior avant jusqu".split())
+GENERIC_WORDS = SCOPE_WORDS | {"event", "news", "happen"}
+HAPPEN_WORDS = frozenset("happen happened happens happening occur occurred passe passee "
+                    "events event".split())
+
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A concept a question can be about, named by canonical terms (after aliases).
+
+    `kinds` are the event kinds that answer it, best first; the first `defining` of them are
+    that topic by definition (a handover *is* leaving), so an entry of such a kind covers the
+    topic's words. A strict topic rules out entries of other kinds; a loose one ("when did it
+    start?", "when did it end?") only says which kinds fit best.
+    """
+
+    triggers: frozenset[str]
+    kinds: tuple[str, ...]
+    defining: int
+    strict: bool
+    # Where one of its words names a narrower kind ("closed": a camp closure, "handed": a
+    # handover), the kinds a first or last is taken among for that word.
+    narrower: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Where one of its words is covered only by some of its defining kinds ("appointed": an
+    # appointment, not a departure).
+    covers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def covered_by(self, word: str) -> tuple[str, ...]:
+        return dict(self.covers).get(word, self.defined_by)
+
+    @property
+    def defined_by(self) -> tuple[str, ...]:
+        return self.kinds[: self.defining]
+
+    def kinds_for(self, words: set[str]) -> tuple[str, ...]:
+        named = [kinds for word, kinds in self.narrower if word in words]
+        if not named:
+            return self.defined_by
+        return tuple(dict.fromkeys(k for kinds in named for k in kinds))
+
+
+TOPICS: dict[str, Concept] = {
+    "closure": Concept(frozenset({"closed", "handed", "withdrawal"}),
+                     ("camp-closure", "handover", "withdrawal", "contingent", "leadership"), 3,
+                     True, (("closed", CAMP_CLOSING_KINDS),
+                            ("handed", ("handover", "camp-closure")),
+                            ("withdrawal", ("withdrawal", "camp-closure")))),
+    "attack": Concept(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
+                               "ambush"}), ("attack", "incident"), 1, True),
+    "casualties": Concept(frozenset({"killed", "toll", "wounded"}),
+                        ("attack", "incident", "casualties", "contingent"), 0, False),
+    "mandate": Concept(frozenset({"mandate", "resolution", "ceiling"}), ("mandate",), 1, True),
+    "leadership": Concept(frozenset({"head", "commander", "appointed"}),
+                        ("appointment", "leadership"), 2, True,
+                        covers=(("appointed", ("appointment",)),)),
+    "budget": Concept(frozenset({"budget"}), ("budget",), 1, True),
+    "troops": Concept(frozenset({"contributors", "strength", "deployed"}),
+                    ("personnel", "contingent"), 0, True),
+    "creation": Concept(frozenset({"created"}), ("mandate", "milestone"), 0, False),
+    "end": Concept(frozenset({"ended", "liquidation"}), ("milestone", "withdrawal", "mandate"),
+                 0, False),
+    "request": Concept(frozenset({"request", "demand"}), ("politics", "statement"), 0, False),
+    "arrival": Concept(frozenset({"arrived"}),
+                     ("contingent", "milestone", "operation", "personnel", "leadership",
+                      "appointment"), 0, True),
+}
+# What "how many" counts, by the canonical terms that name it (first match wins).
+MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    (frozenset({"killed", "toll"}), frozenset({"killed", "fatalities"})),
+    (frozenset({"wounded"}), frozenset({"wounded"})),
+    (frozenset({"missing", "abducted"}), frozenset({"missing"})),
+    (frozenset({"budget"}), frozenset({"budget-usd"})),
+    (frozenset({"camp"}), frozenset({"camps"})),
+    (frozenset({"contributors", "country", "countries", "nationalities"}),
+     frozenset({"contributing-countries"})),
+    (frozenset({"police", "policemen", "officers"}), frozenset({"police", "police-ceiling"})),
+    (frozenset({"ceiling"}), frozenset({"military-ceiling", "police-ceiling"})),
+    (frozenset({"civilian"}), frozenset({"civilian-staff"})),
+    (frozenset({"displaced", "refugees"}), frozenset({"displaced"})),
+    (frozenset({"peacekeepers", "strong", "size", "big", "large", "strength"}),
+     frozenset({"troops", "personnel", "military-ceiling"})),
+)
+ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("deputy", "force", "commander"), "deputy-force-commander"),
+    (("deputy", "head", "mission"), "deputy-head-of-mission"),
+    (("force", "commander"), "force-commander"),
+    (("force", "head"), "force-commander"),  # "who led the force?"
+    (("police", "head"), "police-commissioner"),  # "qui dirigeait la police ?"
+    (("police", "commissioner"), "police-commissioner"),
+    (("head", "mission"), "head-of-mission"),
+    (("head",), "head-of-mission"),
+    (("commander",), "force-commander"),
+)
+# The words that name an office, and the verb of taking one.
+ROLE_WORDS = frozenset({w for need, _ in ROLES for w in need} | {"appointed"})
+TYPE_WORDS: dict[str, AnswerType] = {
+    "when": "when", "quand": "when", "date": "when",
+    "who": "who", "whom": "who", "whose": "who", "qui": "who",
+    "combien": "how_many",
+    "where": "where",
+    "why": "why", "pourquoi": "why",
+    "which": "which", "quel": "which", "quelle": "which", "quels": "which", "quelles": "which",
+    "what": "what", "quoi": "what", "que": "what",
+}  # fmt: skip
+HOW_MANY = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bnombre de\b|\bcombien\b|"
+                       r"\bhow (?:big|large|strong)\b")
+WHEN_PHRASE = re.compile(r"\b(?:what|which) (?:date|day|year|month)\b|\ben quelle annee\b|"
+                          r"\ba quelle date\b")
+WHERE = re.compile(r"\bwhere\b|(?:^|\s)où\b|\bdans quelle ville\b")
+# Succession. Nouns and adverbs say the direction themselves ("his successor", "who came
+# before"); a verb of replacing says it by where the person stands: after the verb, the person
+# was replaced ("who replaced Annadif?", "qui a remplacé Annadif ?": the successor); before it,
+# the person did the replacing ("who did Wane replace?", "Wane a remplacé qui ?": the
+# predecessor), unless the verb is passive ("Annadif was replaced by whom?").
+SUCCESSOR_WORDS = re.compile(
+    r"\b(?:successor|successors|successeur|successeurs|came after|come after|after|apres|"
+    r"next|following|suivant)\b")
+PREDECESSOR_WORDS = re.compile(
+    r"\b(?:predecessor|predecessors|predecesseur|predecesseurs|preceded|precede|precedait|"
+    r"before|avant|previous|precedent|came before)\b")
+REPLACE_VERB = re.compile(
+    r"\b(?:replace|replaced|replaces|replacing|succeed|succeeded|succeeds|succeeding|"
+    r"took over from|take over from|takes over from|relieved|remplace|remplacee|remplacer|"
+    r"remplacait|succede|succeder|succedait|pris la releve|a pris la suite)\b")
+PASSIVE = re.compile(r"\b(?:was|were|been|is|ete|est|fut)\s+(?:\w+\s+)?$")
+FIRST = re.compile(r"\b(?:first|earliest|premier|premiere|initial)\b")
+LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
+                   r"in the end|a la fin|when it (?:closed|ended))\b")
+SUPERLATIVE_WORDS = frozenset("deadliest bloodiest worst largest biggest highest most deadly "
+                              "meurtriere meurtrier grande grand important".split())
+MOST = re.compile(r"\b(?:deadliest|bloodiest|worst|largest|biggest|most deadly|"
+                   r"plus meurtriere?|plus grande?|plus important|highest|most)\b")
+# What "the most" compares when the question names no measure, by topic.
+MOST_BY_TOPIC = {
+    "attack": frozenset({"killed"}),
+    "casualties": frozenset({"killed"}),
+    "troops": frozenset({"troops"}),
+    "budget": frozenset({"budget-usd"}),
+    "mandate": frozenset({"military-ceiling"}),
+}
+MOST_PHRASES = {
+    "most-killed": frozenset({"killed", "fatalities"}),
+    "most-troops": frozenset({"troops", "personnel", "police"}),
+    "most-budget": frozenset({"budget-usd"}),
+}

@@ -1,0 +1,173 @@
+"""One decision over ranked candidates: answer, "did you mean …?", "which one?", or decline.
+
+Every question that reaches the ranked candidates (rather than a worked-out fact, a date
+listing or a comparison) is settled here, and only here:
+
+- **answer** the best candidate when it clears `CONFIDENT`, or the lower `SAFE` when it is
+  plainly the thing asked: about every named place, person, country and resolution of the
+  question as its main subject, of a kind that fits the question's concept, able to give the
+  answer type asked, and well ahead of the next candidate about something else;
+- **which one?** when two to four candidates as good as each other are about different named
+  things, or are distinct events of one kind for a question asking one fact;
+- **did you mean …?** when one candidate stands out without clearing the bar: one button in
+  Telegram, one line in the console;
+- **decline** otherwise, with the closest topics.
+
+The thresholds are fitted on the development question set by `python -m benchmarks.fit`, which
+prints precision and recall per outcome for each setting; the values below are its choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.concepts import SCOPE_WORDS
+from bot.query import Question
+from bot.rank import Candidate
+
+# Fitted by `python -m benchmarks.fit` on benchmarks/sets/dev.toml (see README, Accuracy).
+CONFIDENT = 0.62  # any candidate at or above this answers
+SAFE = 0.5  # a candidate plainly about what the question names answers from here
+DID_YOU_MEAN = 0.45  # one candidate this good, clearly ahead, is offered back
+LEAD = 0.1  # how far ahead of the next candidate "clearly ahead" is
+SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
+CHOICE_MARGIN = 0.05  # candidates this close about different subjects: ask "which one?"
+RELATED_MARGIN = 0.15  # see-also topics scored this close to the answer
+MAX_CHOICES = 4
+# A one-word question about a noun this common fits too many entries to pick one.
+VAGUE_SHARE = 0.02
+
+Kind = Literal["answer", "did-you-mean", "which-one", "decline"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Kind
+    options: tuple[Candidate, ...] = ()  # the answer, the one suggestion, or the choices
+
+    @property
+    def best(self) -> Candidate:
+        return self.options[0]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The decision's settings, fitted on the development set; the defaults are in force."""
+
+    confident: float = CONFIDENT
+    safe: float = SAFE
+    did_you_mean: float = DID_YOU_MEAN
+    lead: float = LEAD
+
+
+IN_FORCE = Thresholds()
+
+
+def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_docs: int,
+           thresholds: Thresholds = IN_FORCE) -> Decision:
+    """The decision for a question over its ranked candidates."""
+    if not ranked:
+        return Decision("decline")
+    best = ranked[0]
+    if q.hard_entities and not best.main:
+        # An entry about what the question names, close behind one naming it on the side,
+        # is the answer (the Mopti attack, not one near Douentza in the Mopti region).
+        main = next((c for c in ranked[1:] if c.main and c.subject_ok
+                     and best.score - c.score <= CHOICE_MARGIN), None)
+        if main is not None:
+            ranked = [main, *(c for c in ranked if c is not main)]
+            best = main
+    if uncounted(q, best):
+        return Decision("decline", tuple(ranked))
+    bar = thresholds.safe if plainly_asked(q, best, ranked, thresholds.lead) else (
+        thresholds.confident)
+    if best.score < bar:
+        if (best.score >= thresholds.did_you_mean and best.subject_ok
+                and _lead(best, ranked) >= thresholds.lead and not q.unknown):
+            return Decision("did-you-mean", (best,))
+        return Decision("decline", tuple(ranked))
+    if vague(q, best, df, n_docs):
+        options = [c for c in ranked if c.score >= SUGGEST_FLOOR]
+        if len(options) >= 2:
+            return Decision("which-one", tuple(options[:MAX_CHOICES]))
+    found = rivals(q, best, ranked, bar)
+    if found:
+        return Decision("which-one", (best, *found[: MAX_CHOICES - 1]))
+    return Decision("answer", (best,))
+
+
+def uncounted(q: Question, best: Candidate) -> bool:
+    """"How many" of something no concept measures ("drones", "schools"), answered by an entry
+    that is not about it: its other numbers are not the count asked."""
+    if q.answer_type != "how_many" or q.measures:
+        return False
+    asked = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
+             and t.text not in q.entity_words and t.weight > 0]
+    return any(w not in best.doc.key_terms for w in asked)
+
+
+def _lead(best: Candidate, ranked: Sequence[Candidate]) -> float:
+    """How far the best candidate is ahead of the next one."""
+    return best.score - (ranked[1].score if len(ranked) > 1 else 0.0)
+
+
+def plainly_asked(q: Question, best: Candidate, ranked: Sequence[Candidate],
+                  lead: float) -> bool:
+    """Whether the best candidate is plainly the thing asked: the question names something
+    (a place, a person, a country, a resolution) and the entry is about all of it, has it as
+    its main subject, is an event of a kind the question's concept calls for, gives the answer type
+    asked, leaves no name of the question unknown, and is clearly ahead."""
+    if not q.hard_entities or not best.subject_ok or not best.main or q.unknown:
+        return False
+    if any(note.startswith(("gives no", "a ", "about ", "date differs", "not about"))
+           for note in best.notes):
+        return False
+    # The question names a concept (leaving, an attack, a mandate...) and the entry is one.
+    if not q.kinds or best.doc.kind != "event" or best.doc.event_kind not in q.kinds:
+        return False
+    return _lead(best, ranked) >= lead
+
+
+def vague(q: Question, best: Candidate, df: dict[str, int], n_docs: int) -> bool:
+    """A lone common noun ("attack", "camp") with nothing to tell its entries apart, and no
+    overview (FAQ) about it."""
+    content = [t for t in q.terms if t.text not in SCOPE_WORDS]
+    if len(content) != 1 or q.entities or q.dates or q.answer_type:
+        return False
+    if best.doc.kind == "faq" and content[0].text in best.doc.key_terms:
+        return False
+    term = content[0]
+    return term.known and df.get(term.text, 0) >= max(3, VAGUE_SHARE * n_docs)
+
+
+def _distinct(q: Question, a: Candidate, b: Candidate) -> bool:
+    """Two candidates a reader must choose between.
+
+    When the question names nothing that tells them apart, two events about different named
+    things ("the camp was handed over": which camp?); when it asks for one fact (a date, a
+    person, a number), two events of the same kind on different dates (two attacks on Kidal).
+    An overview (FAQ) beside an event, or an entry about what the question names beside one
+    merely touching it, is never a choice.
+    """
+    if a.doc.kind != "event" or b.doc.kind != "event" or a.main != b.main:
+        return False
+    if (not q.entities and a.doc.subjects and b.doc.subjects
+            and a.doc.main_subject != b.doc.main_subject):
+        return True
+    single_fact = q.answer_type in ("when", "who", "how_many", "where", "which")
+    return single_fact and a.doc.event_kind == b.doc.event_kind and a.doc.date != b.doc.date
+
+
+def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate],
+           bar: float = CONFIDENT) -> list[Candidate]:
+    """Candidates as good as the best one that the reader must tell apart."""
+    return [c for c in ranked[1:] if c.score >= bar
+            and best.score - c.score <= CHOICE_MARGIN and _distinct(q, best, c)]
+
+
+def related(best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
+    """See-also candidates: confident ones scored close to the answer."""
+    return [c for c in ranked[1:4]
+            if c.score >= max(CONFIDENT, best.score - RELATED_MARGIN) and c.id != best.id]
