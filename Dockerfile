@@ -9,7 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MPLCONFIGDIR=/tmp/matplotlib \
     KNOWLEDGE_DIR=/app/knowledge \
-    BOT_DB_PATH=/data/index.sqlite
+    BOT_DB_PATH=/data/index.sqlite \
+    WEBHOOK_LISTEN=0.0.0.0
+# 0.0.0.0 is the container's own interface: what reaches it is decided where the port is
+# published (compose: 127.0.0.1 only, behind the host's TLS proxy).
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

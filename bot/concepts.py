@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.text import stem
+
 # The era the knowledge covers (entries outside it are refused by `check`): a question about a
 # later year asks about a time when the mission no longer existed.
 ERA_END = dt.date(2024, 12, 31)
@@ -125,7 +127,7 @@ TOPICS: dict[str, Concept] = {
                         ("appointment", "leadership"), 2, True,
                         covers=(("appointed", ("appointment",)),)),
     "budget": Concept(frozenset({"budget"}), ("budget",), 1, True),
-    "troops": Concept(frozenset({"contributors", "strength", "deployed"}),
+    "troops": Concept(frozenset({"contributor", "strength", "deployed"}),
                     ("personnel", "contingent"), 0, True),
     "creation": Concept(frozenset({"created"}), ("mandate", "milestone"), 0, False),
     "end": Concept(frozenset({"ended", "liquidation"}), ("milestone", "withdrawal", "mandate"),
@@ -135,8 +137,10 @@ TOPICS: dict[str, Concept] = {
                      ("contingent", "milestone", "operation", "personnel", "leadership",
                       "appointment"), 0, True),
 }
-# What "how many" counts, by the canonical terms that name it (first match wins).
-MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+# What "how many" counts, by the canonical terms that name it (first match wins); the words
+# go through `stem`, as a question's terms do ("peacekeepers" is the term "peacekeeper").
+MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(stem(w) for w in words), measures) for words, measures in (
     (frozenset({"killed", "toll"}), frozenset({"killed", "fatalities"})),
     (frozenset({"wounded"}), frozenset({"wounded"})),
     (frozenset({"missing", "abducted"}), frozenset({"missing"})),
@@ -150,7 +154,7 @@ MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"displaced", "refugees"}), frozenset({"displaced"})),
     (frozenset({"peacekeepers", "strong", "size", "big", "large", "strength"}),
      frozenset({"troops", "personnel", "military-ceiling"})),
-)
+))
 ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("deputy", "force", "commander"), "deputy-force-commander"),
     (("deputy", "head", "mission"), "deputy-head-of-mission"),

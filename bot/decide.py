@@ -25,13 +25,14 @@ from typing import Literal
 
 from bot.concepts import SCOPE_WORDS
 from bot.query import Question
-from bot.rank import Candidate
+from bot.rank import Candidate, counted_in_text
 
 # Fitted by `python -m benchmarks.fit` on benchmarks/sets/dev.toml (see README, Accuracy).
-CONFIDENT = 0.62  # any candidate at or above this answers
+CONFIDENT = 0.7  # any candidate at or above this answers
 SAFE = 0.5  # a candidate plainly about what the question names answers from here
-DID_YOU_MEAN = 0.45  # one candidate this good, clearly ahead, is offered back
-LEAD = 0.1  # how far ahead of the next candidate "clearly ahead" is
+AHEAD = 0.45  # a candidate this good and clearly ahead of the next answers too
+DID_YOU_MEAN = 0.35  # one candidate this good, clearly ahead, is offered back (not fitted)
+LEAD = 0.15  # how far ahead of the next candidate "clearly ahead" is
 SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
 CHOICE_MARGIN = 0.05  # candidates this close about different subjects: ask "which one?"
 RELATED_MARGIN = 0.15  # see-also topics scored this close to the answer
@@ -58,6 +59,7 @@ class Thresholds:
 
     confident: float = CONFIDENT
     safe: float = SAFE
+    ahead: float = AHEAD
     did_you_mean: float = DID_YOU_MEAN
     lead: float = LEAD
 
@@ -71,7 +73,7 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
     if not ranked:
         return Decision("decline")
     best = ranked[0]
-    if q.hard_entities and not best.main:
+    if q.hard_entities and "names it on the side" in best.notes:
         # An entry about what the question names, close behind one naming it on the side,
         # is the answer (the Mopti attack, not one near Douentza in the Mopti region).
         main = next((c for c in ranked[1:] if c.main and c.subject_ok
@@ -81,11 +83,15 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
             best = main
     if uncounted(q, best):
         return Decision("decline", tuple(ranked))
-    bar = thresholds.safe if plainly_asked(q, best, ranked, thresholds.lead) else (
-        thresholds.confident)
+    clear = (best.subject_ok and not q.unknown and not _doubts(best)
+             and _lead(best, ranked) >= thresholds.lead)
+    bar = thresholds.confident
+    if plainly_asked(q, best, ranked, thresholds.lead):
+        bar = thresholds.safe
+    elif clear:
+        bar = min(bar, thresholds.ahead)
     if best.score < bar:
-        if (best.score >= thresholds.did_you_mean and best.subject_ok
-                and _lead(best, ranked) >= thresholds.lead and not q.unknown):
+        if best.score >= thresholds.did_you_mean and clear:
             return Decision("did-you-mean", (best,))
         return Decision("decline", tuple(ranked))
     if vague(q, best, df, n_docs):
@@ -101,11 +107,21 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
 def uncounted(q: Question, best: Candidate) -> bool:
     """"How many" of something no concept measures ("drones", "schools"), answered by an entry
     that is not about it: its other numbers are not the count asked."""
-    if q.answer_type != "how_many" or q.measures:
+    if q.answer_type != "how_many" or q.measures or counted_in_text(q, best.doc):
         return False
     asked = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
              and t.text not in q.entity_words and t.weight > 0]
     return any(w not in best.doc.key_terms for w in asked)
+
+
+# What ranking notes against a candidate (bot/rank.py): another kind, type, subject or date.
+_DOUBTS = ("gives no", "a ", "about ", "date differs", "date overlaps", "not about",
+           "names it on the side")
+
+
+def _doubts(best: Candidate) -> bool:
+    """Whether ranking held anything against the candidate."""
+    return any(note.startswith(_DOUBTS) for note in best.notes)
 
 
 def _lead(best: Candidate, ranked: Sequence[Candidate]) -> float:
@@ -121,8 +137,7 @@ def plainly_asked(q: Question, best: Candidate, ranked: Sequence[Candidate],
     asked, leaves no name of the question unknown, and is clearly ahead."""
     if not q.hard_entities or not best.subject_ok or not best.main or q.unknown:
         return False
-    if any(note.startswith(("gives no", "a ", "about ", "date differs", "not about"))
-           for note in best.notes):
+    if _doubts(best):
         return False
     # The question names a concept (leaving, an attack, a mandate...) and the entry is one.
     if not q.kinds or best.doc.kind != "event" or best.doc.event_kind not in q.kinds:
@@ -164,7 +179,10 @@ def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate],
            bar: float = CONFIDENT) -> list[Candidate]:
     """Candidates as good as the best one that the reader must tell apart."""
     return [c for c in ranked[1:] if c.score >= bar
-            and best.score - c.score <= CHOICE_MARGIN and _distinct(q, best, c)]
+            and best.score - c.score <= CHOICE_MARGIN
+            # A rival covers the question about as well: not one lacking a word the best has
+            # ("9 ... ambush" against an attack with neither).
+            and c.coverage >= best.coverage - CHOICE_MARGIN and _distinct(q, best, c)]
 
 
 def related(best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:

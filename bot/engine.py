@@ -64,6 +64,8 @@ class Engine:
         self.db_path = db_path
         self.store = Store(db_path)
         self.lexicon = Lexicon(self.store)
+        # The decision's settings: those in force, unless a fitting run tries others.
+        self.thresholds = decide.IN_FORCE
         self.ranker = Ranker(self.store, self.lexicon)
         self.sources = self.store.sources()
         self.tenures = self.store.tenures()
@@ -151,7 +153,8 @@ class Engine:
         return self.ranker.rank(q, limit=5)
 
     def _decide(self, q: Question, ranked: list[Candidate]) -> Answer:
-        decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs)
+        decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs,
+                                 thresholds=self.thresholds)
         if decision.kind == "answer":
             return compose.fact(q, decision.best, ranked, self.sources,
                                 self._figure_line(q, decision.best.doc))

@@ -296,6 +296,9 @@ class Lexicon:
         # Words of multi-word aliases ("casques bleus") must not be "corrected" into others.
         self.spellings.update({w: w for w in alias_words if w not in self.spellings})
         self.spellings.update({t: t for t in self.df})
+        # A misspelt question word ("wich", "qaund") is still a question word, not a name.
+        for word in STOPWORDS:
+            self.spellings.setdefault(word, word)
         self.entities: dict[str, tuple[str, int]] = {}
         for (canonical, kind), _ in groups.items():
             if kind in ("place", "person", "country", "organisation", "mission"):

@@ -66,6 +66,9 @@ UNANSWERED_DAYS = 30
 UNANSWERED_ROWS = 50_000
 UNANSWERED_DISTINCT = 600
 SEEN_UPDATES = 10_000  # update ids remembered across restarts, against repeated deliveries
+# Telegram keeps an undelivered update 24 hours, and after a week without updates numbers the
+# next one at random: an id older than a day is never a repeat, and must not shadow a new one.
+SEEN_SECONDS = 86400.0
 EXPORT_BYTES = 45 * 1024 * 1024  # Telegram refuses documents over 50 MB
 EXPORT_CHUNK = 200  # rows per gzip member of an export
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet would run
@@ -90,8 +93,10 @@ create table if not exists questions (
 );
 create index if not exists questions_at on questions(at);
 create index if not exists questions_outcome on questions(outcome, at);
-create table if not exists updates (   -- Telegram update ids handled, against repeats
-    update_id integer primary key
+drop table if exists updates;          -- a development version of handled_updates
+create table if not exists handled_updates (  -- Telegram update ids handled, against repeats
+    update_id integer primary key,
+    at text not null
 );
 """
 
@@ -99,7 +104,7 @@ create table if not exists updates (   -- Telegram update ids handled, against r
 _INSERT = ("insert or ignore into questions (id, at, chat_kind, lang, question, outcome, "
            "entries, confidence, latency_ms, asker) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _VOTE = "update questions set feedback = ?, feedback_at = ? where id = ?"
-_SEEN = "insert or ignore into updates (update_id) values (?)"
+_SEEN = "insert or ignore into handled_updates (update_id, at) values (?, ?)"
 # Data errors: this row can never be written, whatever happens to the file.
 _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
                OverflowError, UnicodeError, ValueError, TypeError)
@@ -190,8 +195,8 @@ class Export:
     total: int  # rows in the log
 
 
-Pending = tuple[Literal["row"], Logged] | tuple[Literal["vote"], int, int, float] | tuple[
-    Literal["update"], int]
+Pending = (tuple[Literal["row"], Logged] | tuple[Literal["vote"], int, int, float]
+           | tuple[Literal["update"], int, float])
 
 
 class QuestionLog:
@@ -254,6 +259,9 @@ class QuestionLog:
     def _queue(self, item: Pending) -> bool:
         if len(self._pending) >= self.max_pending:
             self.dropped += 1
+            if self.dropped % 10_000 == 1:  # the first, then one line per 10,000
+                log.warning("the question log queue is full (%d rows waiting): %d row(s) not "
+                            "logged so far", len(self._pending), self.dropped)
             return False
         self._pending.append(item)
         return True
@@ -272,14 +280,15 @@ class QuestionLog:
         """Remember an update as handled, so that a delivery repeated after a restart is
         recognised (see `seen_updates`)."""
         if 0 <= update_id < 1 << 63:
-            self._queue(("update", update_id))
+            self._queue(("update", update_id, self._clock()))
 
     def seen_updates(self) -> list[int]:
         """The most recent update ids handled, newest first."""
         try:
             return [int(r[0]) for r in self._read(
-                "select update_id from updates order by update_id desc limit ?",
-                (SEEN_UPDATES,))]
+                "select update_id from handled_updates where at >= ? "
+                "order by at desc, update_id desc limit ?",
+                (_iso(self._clock() - SEEN_SECONDS), SEEN_UPDATES))]
         except sqlite3.Error as exc:
             log.warning("could not read the handled update ids from the question log: %s", exc)
             return []
@@ -342,7 +351,7 @@ class QuestionLog:
     def _transaction(self, batch: list[Pending]) -> None:
         rows = [_row(item[1]) for item in batch if item[0] == "row"]
         votes = [(item[2], _iso(item[3]), item[1]) for item in batch if item[0] == "vote"]
-        seen = [(item[1],) for item in batch if item[0] == "update"]
+        seen = [(item[1], _iso(item[2])) for item in batch if item[0] == "update"]
         self._conn.execute("begin immediate")
         try:
             # Rows first: a vote always follows the question it is about.
@@ -364,8 +373,10 @@ class QuestionLog:
         # A flood within the retention period still cannot grow the file without bound.
         self._conn.execute("delete from questions where at < (select at from questions "
                            "order by at desc limit 1 offset ?)", (self.max_rows - 1,))
-        self._conn.execute("delete from updates where update_id < (select update_id from "
-                           "updates order by update_id desc limit 1 offset ?)",
+        self._conn.execute("delete from handled_updates where at < ?",
+                           (_iso(now - SEEN_SECONDS),))
+        self._conn.execute("delete from handled_updates where at < (select at from "
+                           "handled_updates order by at desc limit 1 offset ?)",
                            (SEEN_UPDATES - 1,))
 
     def try_flush(self) -> bool:

@@ -112,6 +112,33 @@ def _date_fit(doc: Doc, span: DateSpan) -> str:
     return "partial"
 
 
+COUNT_WINDOW = 3  # terms after a number where the thing it counts is named
+_MONEY_WORDS = frozenset({"million", "billion", "milliard"})
+_ASKS_MONEY = re.compile(r"\bhow much\b|\bcombien\b|\$|\bbudget\b|\bcost\b|\bcout\b")
+
+
+def counted_in_text(q: Question, doc: Doc) -> bool:
+    """Whether an entry's headline counts what a "how many" question asks: a number followed
+    closely by a word of the question ("49 Ivorian soldiers", "200 MINUSMA trucks"), or a sum
+    of money for "how much". A figure written in the headline answers as a structured one
+    does; one deep in a summary counts something on the way, not the thing asked."""
+    if q.measures or not (q.hard_entities or q.dates):
+        # A measure the concepts know (troops, killed) is read from structured figures; a
+        # general count ("how many helicopters?") needs one too.
+        return False
+    asked = {t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
+             and t.text not in q.entity_words and t.text not in WEAK_WORDS}
+    words = doc.title_terms.split()
+    money = bool(_ASKS_MONEY.search(q.folded))
+    for i, word in enumerate(words):
+        if not word.isdigit() or (len(word) == 4 and word[:2] in ("19", "20")):
+            continue
+        after = words[i + 1 : i + 1 + COUNT_WINDOW]
+        if asked & set(after) or (money and after[:1] and after[0] in _MONEY_WORDS):
+            return True
+    return False
+
+
 @dataclass
 class Candidate:
     doc: Doc
@@ -267,7 +294,11 @@ class Ranker:
             c.score *= SUBJECT_MISSING
             c.notes.append("not about " + ", ".join(e.typed for e in absent))
             return
-        if any(e.phrase == c.doc.main_subject for e in q.hard_entities):
+        # A country is often named as an adjective ("Nigerien peacekeepers killed"): an entry of
+        # the kind asked with it among its subjects is about it, whichever place comes first.
+        if any(e.phrase == c.doc.main_subject for e in q.hard_entities) or (
+                q.hard_entities and all(e.kind == "country" for e in q.hard_entities)
+                and c.doc.event_kind in q.kinds):
             c.main = True
         if hard_only:
             return
@@ -323,7 +354,7 @@ class Ranker:
             fits = doc.has_places
         elif q.answer_type == "how_many":
             fits = (any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
-                    or self._states_the_number(q, doc))
+                    or self._states_the_number(q, doc) or counted_in_text(q, doc))
         if not fits and not (doc.kind == "faq" and c.similarity >= FAQ_PHRASING_MATCH):
             soft = q.answer_type in ("who", "where")
             c.score *= SOFT_TYPE_MISMATCH if soft else TYPE_MISMATCH
@@ -362,9 +393,9 @@ class Ranker:
                     figure.year is not None and span.precision == "year"
                     and figure.year == span.first.year))
             return first <= figure.first and figure.last <= last
-        if not q.hard_entities and figure.what in PERIOD_TOTALS:
-            # Without a date or a named place, a toll is a total (the whole mission's, or one
-            # cause's), never one attack's nor one year's.
+        if figure.what in PERIOD_TOTALS and all(e.kind == "country" for e in q.hard_entities):
+            # Without a date or a named place, a toll is a total (the whole mission's, one
+            # contingent's or one cause's), never one attack's nor one year's.
             return _is_total(figure) and not _is_yearly(figure)
         return True
 

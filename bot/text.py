@@ -101,9 +101,15 @@ def visible(text: str) -> str:
     return _INVISIBLE.sub("", text).strip()
 
 
+# A thousands separator inside a number ("13,289", "11 200" with a no-break space, as French
+# writes it): removed, so that "13289" in a question meets "13,289" in an entry.
+_THOUSANDS = re.compile(r"(?<=\d)[,\u00a0\u202f](?=\d{3}(?!\d))")
+
+
 def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free text with single spaces."""
-    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text[: MAX_QUESTION_CHARS * 4]))
+    """Lower-case, accent-free, punctuation-free text with single spaces; numbers whole."""
+    text = _THOUSANDS.sub("", text[: MAX_QUESTION_CHARS * 4])
+    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return _NON_WORD.sub(" ", text).strip()
 

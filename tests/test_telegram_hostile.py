@@ -128,8 +128,8 @@ async def test_an_update_delivered_again_is_answered_once(fake, bot, tmp_path):
     await asyncio.sleep(0.3)
     assert len(fake.to_chat(91)) == 2
     log = tmp_path / "questions.sqlite"
-    await fake.wait_for(lambda: (update_id,) in rows_in(log, "select update_id from updates"),
-                        timeout=10)
+    handled = "select update_id from handled_updates"
+    await fake.wait_for(lambda: (update_id,) in rows_in(log, handled), timeout=10)
 
 
 async def test_update_ids_handled_before_a_restart_are_not_answered_again(fake, knowledge,
@@ -216,3 +216,18 @@ async def test_a_failing_log_never_costs_an_answer_and_shutdown_exits_cleanly(
         ("kidal",)]
     assert "could not write the question log" in caplog.text
     assert BOT_ID  # the bot answered throughout
+
+
+def test_remembered_update_ids_are_bounded_and_forgotten_after_a_day():
+    """Telegram redelivers within a day and, after a quiet week, numbers updates at random: an
+    old id must not make a new update look like a repeat."""
+    from bot.telegram.app import SeenUpdates
+
+    now = [0.0]
+    seen = SeenUpdates(size=3, clock=lambda: now[0])
+    assert seen.first_time(1) and not seen.first_time(1)
+    for update_id in range(2, 10):
+        assert seen.first_time(update_id)
+    assert len(seen._ids) == 3 and seen.repeats == 1
+    now[0] += 86400
+    assert seen.first_time(9)  # a day later: a new update that happens to reuse the id

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from bot.config import Config
 from bot.i18n import LANGS, say
 from bot.models import Phrase
 from bot.pictures import picture_folder
-from bot.querylog import QuestionLog
+from bot.querylog import SEEN_SECONDS, SEEN_UPDATES, QuestionLog
 from bot.redact import Redactor, install
 from bot.service import AnswerService
 from bot.telegram import curators, handlers
@@ -92,22 +93,29 @@ async def introduce(app: AnyApp) -> None:
 
 class SeenUpdates:
     """The update ids handled lately, so that an update delivered twice (a webhook POST
-    repeated, a poll repeated after a crash) is answered once. Bounded; filled at start-up
-    from the question log, which records every id handled, so it holds across restarts."""
+    repeated, a poll repeated after a crash) is answered once. Bounded in number and in age
+    (Telegram redelivers within a day, and numbers updates at random after a quiet week);
+    filled at start-up from the question log, which records every id handled, so it holds
+    across restarts."""
 
-    def __init__(self, size: int = 10_000, known: list[int] | None = None) -> None:
+    def __init__(self, size: int = SEEN_UPDATES, max_age: float = SEEN_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
+        self.max_age = max_age
+        self._clock = clock
+        self._ids: OrderedDict[int, float] = OrderedDict()
         self.repeats = 0
-        for update_id in reversed(known or []):
-            self.first_time(update_id)
 
     def first_time(self, update_id: int) -> bool:
-        if update_id in self._ids:
+        now = self._clock()
+        seen = self._ids.get(update_id)
+        if seen is not None and now - seen < self.max_age:
             self.repeats += 1
             return False
-        self._ids[update_id] = None
-        if len(self._ids) > self.size:
+        self._ids[update_id] = now
+        self._ids.move_to_end(update_id)
+        while len(self._ids) > self.size or (
+                self._ids and now - next(iter(self._ids.values())) >= self.max_age):
             self._ids.popitem(last=False)
         return True
 
