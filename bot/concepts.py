@@ -97,6 +97,9 @@ class Concept:
     # Where one of its words is covered only by some of its defining kinds ("appointed": an
     # appointment, not a departure).
     covers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Where one word fixes the kinds whatever else is said ("the first *camp* closed in the
+    # withdrawal": a camp closing, not a national force's withdrawal).
+    fixed: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def covered_by(self, word: str) -> tuple[str, ...]:
         return dict(self.covers).get(word, self.defined_by)
@@ -106,6 +109,9 @@ class Concept:
         return self.kinds[: self.defining]
 
     def kinds_for(self, words: set[str]) -> tuple[str, ...]:
+        fixed = next((kinds for word, kinds in self.fixed if word in words), None)
+        if fixed is not None:
+            return fixed
         named = [kinds for word, kinds in self.narrower if word in words]
         if not named:
             return self.defined_by
@@ -117,7 +123,8 @@ TOPICS: dict[str, Concept] = {
                      ("camp-closure", "handover", "withdrawal", "contingent", "leadership"), 3,
                      True, (("closed", CAMP_CLOSING_KINDS),
                             ("handed", ("handover", "camp-closure")),
-                            ("withdrawal", ("withdrawal", "camp-closure")))),
+                            ("withdrawal", ("withdrawal", "camp-closure"))),
+                     fixed=(("camp", CAMP_CLOSING_KINDS),)),
     "attack": Concept(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
                                "ambush"}), ("attack", "incident"), 1, True),
     "casualties": Concept(frozenset({"killed", "toll", "wounded"}),
@@ -180,7 +187,19 @@ TYPE_WORDS: dict[str, AnswerType] = {
 HOW_MANY = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bnombre de\b|\bcombien\b|"
                        r"\bhow (?:big|large|strong)\b")
 WHEN_PHRASE = re.compile(r"\b(?:what|which) (?:date|day|year|month)\b|\ben quelle annee\b|"
-                          r"\ba quelle date\b")
+                          r"\ba quelle date\b|\bquel (?:jour|mois)\b|\bquelle (?:date|annee)\b")
+# A toll asked without "how many" ("peacekeepers killed 2018", "morts en 2021 ?"): these words
+# with a date ask for a number.
+TOLL_WORDS = frozenset({"killed", "toll", "wounded"})
+# Chat shorthand, read as the word it stands for before anything else ("qd" is "quand").
+SHORTHAND = {
+    "qd": "quand", "qnd": "quand", "kan": "quand", "pq": "pourquoi", "pkoi": "pourquoi",
+    "cb": "combien", "cmb": "combien", "ds": "dans", "ac": "avec", "bcp": "beaucoup",
+    "tt": "tout", "slt": "salut", "bjr": "bonjour", "1ere": "premiere", "1ère": "première",
+    "1st": "first", "2nd": "second", "2eme": "deuxieme", "2ème": "deuxième", "wen": "when",
+    "whn": "when", "wat": "what", "wht": "what", "hw": "how", "abt": "about",
+    "pls": "please", "plz": "please", "yr": "year", "yrs": "years",
+}
 WHERE = re.compile(r"\bwhere\b|(?:^|\s)où\b|\bdans quelle ville\b")
 # Succession. Nouns and adverbs say the direction themselves ("his successor", "who came
 # before"); a verb of replacing says it by where the person stands: after the verb, the person

@@ -280,7 +280,9 @@ class Engine:
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
             named = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
             # A year's toll for the mission, unless the question names a contingent.
-            figures = [f for f in self.ranker.all_figures if set(f.countries.split()) <= named]
+            figures = [f for f in self.ranker.all_figures
+                       if set(f.countries.split()) == named or (named and named <= set(
+                           f.countries.split()))]
             total = derive.year_total(figures, q.measures, q.dates[0],
                                       derive.who_asked(q.texts))
             if total is not None and total.values:
@@ -347,7 +349,10 @@ class Engine:
     def _scoped_docs(self, q: Question, docs: Sequence[Doc]) -> list[Doc]:
         """The entries among `docs` about every named thing of the question, in its dates, and
         saying its other words ("camp" in "which camp closed first?")."""
-        kept = [d for d in docs if all(e.phrase in d.subjects for e in q.hard_entities)]
+        kept = [d for d in docs if all(e.phrase in d.subjects for e in q.hard_entities)
+                # "the last Barkhane soldiers": an organisation named is what it is about too
+                and all(e.phrase in d.subjects or set(e.phrase.split()) <= d.key_terms
+                        for e in q.entities if not e.hard)]
         triggers = {w for t in q.topics for w in TOPICS[t].triggers}
         words = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
                  and t.text not in triggers and t.text not in q.entity_words

@@ -33,8 +33,10 @@ from bot.concepts import (
     REPLACE_VERB,
     ROLES,
     SCOPE_WORDS,
+    SHORTHAND,
     SMALLTALK_WORDS,
     SUCCESSOR_WORDS,
+    TOLL_WORDS,
     TOPICS,
     TYPE_WORDS,
     WHEN_PHRASE,
@@ -98,6 +100,9 @@ _CODE_CHARS = re.compile(r"[;{}<>=*|$`\\()\[\]]")
 # Symbols and marks an emoji is made of (with its variation selector and joiner).
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn", "Cf", "Cs"})
 _EMOTICON = re.compile(r"\s*(?:[:;=xX8]-?[)(DPp3*|/]+|<3+|\^_?\^|o/|\\o/)(?:\s*[!.]*)?\s*")
+_SHORTHAND = re.compile(
+    r"(?<![\w'-])(?:" + "|".join(re.escape(w) for w in SHORTHAND) + r")(?![\w'-])",
+    re.IGNORECASE)
 _TRAILING_EMOTICONS = re.compile(
     r"(?:(?<=\s)|(?<=[?!.,]))(?:[:;=][-']?[)(DPp3*|/\]\[]+|<3+|\^_?\^|[xX]D)(?:\s*[!.?]*)\s*$")
 CODE_SHARE = 0.15  # of a text's visible characters: above this, code characters make it code
@@ -394,6 +399,8 @@ class Lexicon:
         question = question[:MAX_QUESTION_CHARS]
         # A closing emoticon (";)", "<3", ":-)") is tone, not part of the question.
         question = _TRAILING_EMOTICONS.sub("", question) or question
+        # Shorthand is read in the visible text: a zero-width space must not make "Qu" a "u".
+        question = _SHORTHAND.sub(lambda m: SHORTHAND[m[0].casefold()], visible(question))
         dates, rest = find_dates(question)
         raw_tokens = fold(question).split()
         if not raw_tokens:
@@ -493,6 +500,8 @@ class Lexicon:
             canon.discard("resolution")
         topics = tuple(name for name, topic in TOPICS.items() if canon & topic.triggers)
         answer_type = self._answer_type(question, raw_tokens, flat)
+        if answer_type is None and dates and canon & TOLL_WORDS:
+            answer_type = "how_many"
         measures: frozenset[str] = frozenset()
         if answer_type == "how_many":
             measures = next((m for triggers, m in MEASURES if canon & triggers), frozenset())
@@ -505,7 +514,8 @@ class Lexicon:
         q = Question(question, query_terms, entities, dates, "lookup", answer_type, topics,
                      measures, role, numbers=numbers, unknown=unknown, wording=words,
                      asks_events=any(t in HAPPEN_WORDS for t in raw_tokens))
-        q.relation = self._relation(flat, q)
+        # Read on the corrected words too: "who suceeded Kazura" is a succession.
+        q.relation = self._relation(" ".join(corrected), q) or self._relation(flat, q)
         q.superlative = self._superlative(flat)
         if any(t in AFTER_WORDS for t in raw_tokens):
             q.direction = "after"

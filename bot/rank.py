@@ -56,6 +56,8 @@ DATE_PARTIAL = 0.8  # an event known only to a period that straddles the asked o
 # A FAQ entry (no date of its own) for a question naming a date: the more precise the date,
 # the likelier an event of that day is the answer.
 FAQ_DATED = {"day": 0.7, "month": 0.8, "year": 0.85}
+FAQ_BESIDE_EVENT = 0.9  # an overview, for "when" about a concept that events are
+FAQ_FOR_EVENTS = 0.7  # and further, when it asks what happened then
 BARE_NAME_CLOSURE_GAIN = 0.05  # a bare place name asks about the mission leaving it
 PRECISE_WHEN_GAIN = 0.02  # "when" prefers an event known to the day
 EXACT_PHRASING = 0.97  # a question this close to one of a FAQ's own phrasings is that question
@@ -322,6 +324,12 @@ class Ranker:
             # A bare place name is not a question: there, the mission leaving it is the story.
             c.score += BARE_NAME_CLOSURE_GAIN
         wanted = q.kinds
+        if (wanted and q.strict and q.answer_type == "when" and c.doc.kind == "faq"
+                and c.similarity < FAQ_PHRASING_MATCH):
+            # "When did MINUSMA leave Bamako?": the event of leaving, before an overview of
+            # the place that mentions it.
+            c.score *= FAQ_BESIDE_EVENT
+            c.notes.append("an overview")
         if not wanted or kind is None:
             return
         # A change of command answers "when did ... leave?" only about a person the question
@@ -418,6 +426,8 @@ class Ranker:
         elif not (q.answer_type == "how_many"
                   and any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))):
             c.score *= FAQ_DATED[q.dates[0].precision]
+            if q.asks_events:  # "what happened ... in July 2022?" asks for an event
+                c.score *= FAQ_FOR_EVENTS
 
     def rank(self, q: Question, limit: int = 10, docs: Iterable[Doc] | None = None
              ) -> list[Candidate]:

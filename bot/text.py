@@ -41,6 +41,7 @@ STOPWORDS = frozenset(
     si deja celui celle ceux celles dont cela ceci ici quelque quelques chaque autre
     autres meme memes tres trop peu alors puis ainsi notre nos votre vos
     contre pres aupres parmi autour
+    jour jours mois annee annees heure
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,
