@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.models import ERA
 from bot.text import stem
 
 # The era the knowledge covers (entries outside it are refused by `check`): a question about a
 # later year asks about a time when the mission no longer existed.
-ERA_END = dt.date(2024, 12, 31)
+ERA_END = dt.date(ERA[1], 12, 31)
 
 AnswerType = Literal["when", "who", "how_many", "where", "why", "which", "what"]
 
@@ -100,6 +101,9 @@ class Concept:
     # Where one word fixes the kinds whatever else is said ("the first *camp* closed in the
     # withdrawal": a camp closing, not a national force's withdrawal).
     fixed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Whether it happens once to a thing: of several closings of one place (Camp Castor in
+    # December 2023, the Gao camp in July 2024), the last is when the mission left it.
+    latest_wins: bool = False
 
     def covered_by(self, word: str) -> tuple[str, ...]:
         return dict(self.covers).get(word, self.defined_by)
@@ -124,7 +128,7 @@ TOPICS: dict[str, Concept] = {
                      True, (("closed", CAMP_CLOSING_KINDS),
                             ("handed", ("handover", "camp-closure")),
                             ("withdrawal", ("withdrawal", "camp-closure"))),
-                     fixed=(("camp", CAMP_CLOSING_KINDS),)),
+                     fixed=(("camp", CAMP_CLOSING_KINDS),), latest_wins=True),
     "attack": Concept(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
                                "ambush"}), ("attack", "incident"), 1, True),
     "casualties": Concept(frozenset({"killed", "toll", "wounded"}),
@@ -191,6 +195,13 @@ WHEN_PHRASE = re.compile(r"\b(?:what|which) (?:date|day|year|month)\b|\ben quell
 # A toll asked without "how many" ("peacekeepers killed 2018", "morts en 2021 ?"): these words
 # with a date ask for a number.
 TOLL_WORDS = frozenset({"killed", "toll", "wounded"})
+# The mission's own people: in "when did the last peacekeepers leave Gao?" they are the mission
+# itself, not a word an entry must say.
+MISSION_PEOPLE = frozenset({"peacekeeper", "troop", "soldier", "personnel", "staff"})
+# A question asking for a figure year by year ("killed each year", "morts par an").
+SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
+                    r"\bannually\b|\bpar (?:an|annee)\b|\bchaque annee\b|"
+                    r"\bannee par annee\b|\bannuel(?:le|s|les)?\b")
 # Chat shorthand, read as the word it stands for before anything else ("qd" is "quand").
 SHORTHAND = {
     "qd": "quand", "qnd": "quand", "kan": "quand", "pq": "pourquoi", "pkoi": "pourquoi",

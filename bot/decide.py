@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.concepts import SCOPE_WORDS
+from bot.concepts import SCOPE_WORDS, TOPICS
 from bot.query import Question
 from bot.rank import Candidate, counted_in_text
 
@@ -99,9 +99,22 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
         if len(options) >= 2:
             return Decision("which-one", tuple(options[:MAX_CHOICES]))
     found = rivals(q, best, ranked, bar)
+    if found and once(q, [best, *found]):
+        latest = max([best, *found], key=lambda c: c.doc.date_lo or "")
+        return Decision("answer", (latest,))
     if found:
         return Decision("which-one", (best, *found[: MAX_CHOICES - 1]))
     return Decision("answer", (best,))
+
+
+def once(q: Question, options: Sequence[Candidate]) -> bool:
+    """Whether the options are one place's closings and the question's concept happens once
+    to a place ("when did MINUSMA leave Gao?"): then the last of them is the answer."""
+    if not any(TOPICS[t].latest_wins for t in q.topics) or not q.hard_entities:
+        return False
+    kinds = {k for t in q.topics if TOPICS[t].latest_wins for k in TOPICS[t].defined_by}
+    mains = {c.doc.main_subject for c in options}
+    return len(mains) == 1 and all(c.doc.event_kind in kinds for c in options)
 
 
 def uncounted(q: Question, best: Candidate) -> bool:

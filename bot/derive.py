@@ -41,6 +41,7 @@ class Derived:
     value: float | None = None
     compared: int = 0  # how many entries a superlative was taken over
     values: tuple[float, ...] = ()  # every figure found, where counts differ
+    years: tuple[tuple[int, tuple[float, ...]], ...] = ()  # a series: each year's values
 
 
 _MISSION_TOLL = ("peacekeeper", "minusma", "un personnel", "un police", "contractor", "casque")
@@ -177,3 +178,31 @@ def year_total(figures: Iterable[FigureRow], measures: frozenset[str],
     values = tuple(sorted({f.value for f in rows}))
     return Derived("year-total", tuple(dict.fromkeys(f.doc_id for f in rows)),
                    value=values[0], values=values)
+
+
+def series(figures: Iterable[FigureRow], measures: frozenset[str],
+           civilians: bool | None = None) -> Derived | None:
+    """A toll year by year: every calendar year's own total the knowledge states, each year
+    with every value its sources give; the entries holding the most years cited first."""
+    by_year: dict[int, set[float]] = {}
+    holders: dict[str, set[int]] = {}
+    for f in figures:
+        if f.what not in measures or f.what != "fatalities" or not _calendar_year(f):
+            continue
+        if civilians is not None and counts_civilians(f) not in (civilians, None):
+            continue
+        year = int(f.first[:4])
+        by_year.setdefault(year, set()).add(f.value)
+        holders.setdefault(f.doc_id, set()).add(year)
+    if len(by_year) < 2:
+        return None
+    ranked = sorted(holders, key=lambda d: (-len(holders[d]), d))
+    years = tuple(sorted(by_year))
+    return Derived("series", tuple(ranked[:3]), compared=len(years),
+                   values=tuple(v for y in years for v in sorted(by_year[y])),
+                   years=tuple((y, tuple(sorted(by_year[y]))) for y in years))
+
+
+def _calendar_year(figure: FigureRow) -> bool:
+    return (figure.first[:4] == figure.last[:4] and figure.first.endswith("-01-01")
+            and figure.last.endswith("-12-31"))

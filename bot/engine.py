@@ -16,6 +16,7 @@ from typing import Literal
 from bot import compose, decide, derive
 from bot.concepts import (
     ERA_END,
+    MISSION_PEOPLE,
     MOST_BY_TOPIC,
     MOST_PHRASES,
     ROLE_WORDS,
@@ -34,6 +35,7 @@ from bot.query import Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
     Doc,
+    FigureRow,
     Span,
     Store,
     build_index,
@@ -157,16 +159,22 @@ class Engine:
                                  thresholds=self.thresholds)
         if decision.kind == "answer":
             return compose.fact(q, decision.best, ranked, self.sources,
-                                self._figure_line(q, decision.best.doc))
+                                self._first_line(q, decision.best.doc))
         if decision.kind == "which-one":
             return compose.choice(q, decision.options, ranked)
         if decision.kind == "did-you-mean":
             return compose.did_you_mean(q, decision.best, ranked)
         return compose.decline(q, ranked, self._featured)
 
-    def _figure_line(self, q: Question, doc: Doc) -> Phrase | None:
-        """For "how many", the number of the measure asked, with what it counts and for when,
-        as the answer's first line: an entry's own title may state another of its numbers."""
+    def _first_line(self, q: Question, doc: Doc) -> Phrase | None:
+        """What the question asks for, as the answer's first line, where the entry's own
+        headline may not say it: the number of the measure asked ("how many"), the number of
+        the resolution ("which resolution")."""
+        if q.answer_type == "which" and "resolution" in q.wording:
+            numbers = [s.split()[1] for s in doc.subjects if s.startswith("resolution ")]
+            if numbers and numbers[0] not in doc.headline:
+                return Phrase.of("resolution-named", number=numbers[0])
+            return None
         if q.answer_type != "how_many":
             return None
         wanted = derive.who_asked(q.texts)
@@ -263,6 +271,18 @@ class Engine:
             # them all.
             found = derive.end_holder(self.tenures, q.role, q.superlative)
             return self._holder_answer(q, found, f"{q.superlative}-holder")
+        if q.series and q.measures and not q.dates and not [
+                e for e in q.hard_entities if e.kind != "country"]:
+            # "Killed each year": the series, even where an overview gives the total.
+            found = derive.series(self._contingent_figures(q), q.measures,
+                                  derive.who_asked(q.texts))
+            if found is not None:
+                values = "; ".join(f"{year}: {' / '.join(number(v) for v in vals)}"
+                                   for year, vals in found.years)
+                measure = "fatalities" if "fatalities" in q.measures else sorted(q.measures)[0]
+                headline = Phrase.of("series", measure=measure, values=values)
+                return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
+                                       self.sources)
         if self._curated(q, ranked):
             return None  # a curated answer to this very question
         if q.relation and people:
@@ -278,12 +298,7 @@ class Engine:
                 return self._holder_answer(q, found, "holder")
         places = [e for e in q.hard_entities if e.kind != "country"]
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
-            named = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
-            # A year's toll for the mission, unless the question names a contingent.
-            figures = [f for f in self.ranker.all_figures
-                       if set(f.countries.split()) == named or (named and named <= set(
-                           f.countries.split()))]
-            total = derive.year_total(figures, q.measures, q.dates[0],
+            total = derive.year_total(self._contingent_figures(q), q.measures, q.dates[0],
                                       derive.who_asked(q.texts))
             if total is not None and total.values:
                 docs = self.store.docs(total.doc_ids)
@@ -297,6 +312,13 @@ class Engine:
         if q.superlative in ("first", "last") and q.defining_kinds and not q.role:
             return self._first_or_last(q, q.superlative)
         return None
+
+    def _contingent_figures(self, q: Question) -> list[FigureRow]:
+        """The figures for the mission, or for the contingent the question names."""
+        named = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
+        return [f for f in self.ranker.all_figures
+                if set(f.countries.split()) == named
+                or (named and named <= set(f.countries.split()))]
 
     def _bare(self, q: Question) -> bool:
         """Whether a question about an office asks nothing but the office and its period
@@ -356,7 +378,8 @@ class Engine:
         triggers = {w for t in q.topics for w in TOPICS[t].triggers}
         words = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
                  and t.text not in triggers and t.text not in q.entity_words
-                 and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS]
+                 and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS
+                 and t.text not in MISSION_PEOPLE]
         # What the entry is (its title, subjects, tags), not what it mentions: a hangar handed
         # over "at the camp" is not a camp.
         kept = [d for d in kept if all(w in d.key_terms for w in words)]

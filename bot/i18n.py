@@ -182,6 +182,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "figure": {"en": "{measure}: {value} ({who}).", "fr": "{measure} : {value} ({who})."},
     "figure-in": {"en": "{measure} in {period}: {value} ({who}).",
                   "fr": "{measure} en {period} : {value} ({who})."},
+    "resolution-named": {"en": "Resolution {number}.", "fr": "Résolution {number}."},
     "series": {"en": "{measure}, year by year: {values}.",
                "fr": "{measure}, année par année : {values}."},
     "year-totals": {

@@ -108,6 +108,20 @@ DateField = Annotated[
 EntryId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
 Text = Annotated[str, Field(min_length=1), AfterValidator(str.strip)]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+# A headline is read on its own (an inline result shared into another chat, the first line of
+# an answer), so it never opens on a pronoun whose subject the reader cannot see.
+_LEADING_PRONOUN = re.compile(
+    r"^(?:it|its|they|their|he|she|his|her|il|elle|ils|elles|sa|son|ses|leur|leurs)\b",
+    re.IGNORECASE)
+
+
+def _stands_alone(text: str) -> str:
+    if _LEADING_PRONOUN.match(text):
+        raise ValueError(f"opens on a pronoun ({text.split()[0]!r}): name what it is about")
+    return text
+
+
+Headline = Annotated[Text, AfterValidator(_stands_alone)]
 
 
 def _non_empty(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -271,7 +285,7 @@ class Event:
 
     id: EntryId
     date: DateField
-    title: Text
+    title: Headline
     summary: Text
     kind: EventKind
     sources: NonEmptyIds
@@ -293,7 +307,7 @@ class Event:
     outside_era: bool = False
     # Another event with the same kind, place and day that is a genuinely separate happening.
     distinct_from: tuple[EntryId, ...] = ()
-    title_fr: Text | None = None
+    title_fr: Headline | None = None
     summary_fr: Text | None = None
 
     @model_validator(mode="after")
@@ -314,7 +328,7 @@ class FaqEntry:
 
     id: EntryId
     questions: NonEmptyTexts
-    fact: Text
+    fact: Headline
     answer: Text
     sources: NonEmptyIds
     title: Text | None = None
@@ -328,7 +342,7 @@ class FaqEntry:
     resolution: Annotated[int, Field(ge=1, le=9999)] | None = None
     figures: tuple[Figure, ...] = ()
     title_fr: Text | None = None
-    fact_fr: Text | None = None
+    fact_fr: Headline | None = None
     answer_fr: Text | None = None
 
 

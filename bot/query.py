@@ -33,6 +33,7 @@ from bot.concepts import (
     REPLACE_VERB,
     ROLES,
     SCOPE_WORDS,
+    SERIES,
     SHORTHAND,
     SMALLTALK_WORDS,
     SUCCESSOR_WORDS,
@@ -156,6 +157,7 @@ class Question:
     superlative: Superlative | None = None
     direction: Direction = "on"
     asks_events: bool = False
+    series: bool = False  # a figure year by year ("killed each year")
     numbers: tuple[int, ...] = ()
     unknown: list[str] = field(default_factory=list)
     # Every term in the order asked, order words ("first") included: what a FAQ phrasing is
@@ -500,7 +502,8 @@ class Lexicon:
             canon.discard("resolution")
         topics = tuple(name for name, topic in TOPICS.items() if canon & topic.triggers)
         answer_type = self._answer_type(question, raw_tokens, flat)
-        if answer_type is None and dates and canon & TOLL_WORDS:
+        series = bool(SERIES.search(flat))
+        if answer_type is None and (dates or series) and canon & TOLL_WORDS:
             answer_type = "how_many"
         measures: frozenset[str] = frozenset()
         if answer_type == "how_many":
@@ -513,7 +516,7 @@ class Lexicon:
                    and t.name]
         q = Question(question, query_terms, entities, dates, "lookup", answer_type, topics,
                      measures, role, numbers=numbers, unknown=unknown, wording=words,
-                     asks_events=any(t in HAPPEN_WORDS for t in raw_tokens))
+                     asks_events=any(t in HAPPEN_WORDS for t in raw_tokens), series=series)
         # Read on the corrected words too: "who suceeded Kazura" is a succession.
         q.relation = self._relation(" ".join(corrected), q) or self._relation(flat, q)
         q.superlative = self._superlative(flat)

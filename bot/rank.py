@@ -360,6 +360,9 @@ class Ranker:
                 "appointment", "leadership")
         elif q.answer_type == "where":
             fits = doc.has_places
+        elif q.answer_type == "which" and "resolution" in q.wording:
+            # "Which resolution ...?": an entry about a resolution names its number.
+            fits = any(s.startswith("resolution ") for s in doc.subjects)
         elif q.answer_type == "how_many":
             fits = (any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
                     or self._states_the_number(q, doc) or counted_in_text(q, doc))
@@ -397,9 +400,12 @@ class Ranker:
             if not q.hard_entities and figure.what in PERIOD_TOTALS:
                 # A period's total is a "fatalities" figure, or a toll in an entry about
                 # casualties; a dated attack's toll is that attack's alone.
-                return _is_total(figure) and ((figure.first, figure.last) == (first, last) or (
+                return (_is_total(figure) and ((figure.first, figure.last) == (first, last) or (
                     figure.year is not None and span.precision == "year"
-                    and figure.year == span.first.year))
+                    and figure.year == span.first.year))) or (
+                    # A month or a day is narrow enough for one attack's toll to be asked.
+                    span.precision != "year" and first <= figure.first
+                    and figure.last <= last)
             return first <= figure.first and figure.last <= last
         if figure.what in PERIOD_TOTALS and all(e.kind == "country" for e in q.hard_entities):
             # Without a date or a named place, a toll is a total (the whole mission's, one

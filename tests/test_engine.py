@@ -372,3 +372,159 @@ def test_every_answer_to_the_real_knowledge_fits_telegram(engine: Engine):
     for question in ["what happened in 2023", "what happened in 2014", "timeline", "kidal"]:
         assert tg_len(render_html(engine.ask(question))) <= 4096
     assert tg_len(render_html(engine.timeline())) <= 4096
+
+
+# --- Issue 21: answers to questions as people ask them, each defect pinned by name ---------
+
+def _visible(answer, lang="en"):
+    from bot.render import render_visible
+    return render_visible(answer, lang=lang)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("when was res. 2100 adopted", "25 April 2013"),
+        ("who was the SRSG in 2016", "Annadif"),
+        ("wich resolusion ended minusma", "2690"),
+        ("qd est-ce que la minusma a quitté kidal", "31 octobre 2023"),
+        ("when did the SC adopt resolution 2100", "25 April 2013"),
+    ],
+)
+def test_ordinary_words_abbreviations_and_inflections_are_never_unknown_names(
+        engine: Engine, question, fact):
+    answer = engine.ask(question)
+    lang = "fr" if "quitté" in question else "en"
+    assert answer.is_answer and fact in _visible(answer, lang), render_plain(answer)
+
+
+def test_a_month_accepts_an_event_dated_inside_it(engine: Engine):
+    answer = engine.ask("how many peacekeepers were killed in june 2023")
+    assert answer.is_answer and "June 2023" in _visible(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "first", "not_first"),
+    [
+        ("Qui a remplacé Annadif ?", "fr", "El-Ghassim Wane", "Mongi Hamdi"),
+        ("qui a remplacé Koenders ?", "fr", "Mongi Hamdi", "Bert Koenders a"),
+        ("who replaced Annadif?", "en", "El-Ghassim Wane", "Mongi Hamdi"),
+        ("who did Wane replace?", "en", "Mahamat Saleh Annadif preceded", "succeeded"),
+        ("Wane a remplacé qui ?", "fr", "Mahamat Saleh Annadif a précédé", "succédé"),
+    ],
+)
+def test_who_replaced_reads_the_direction_in_both_languages(engine: Engine, question, lang,
+                                                             first, not_first):
+    line = _visible(engine.ask(question), lang).splitlines()[0]
+    assert first in line and not_first not in line
+
+
+def test_a_yearly_toll_of_peacekeepers_leaves_out_civilian_staff(engine: Engine):
+    line = _visible(engine.ask("How many peacekeepers were killed in 2017?")).splitlines()[0]
+    assert line == "In 2017: 21."
+
+
+def test_a_contingents_toll_is_its_deaths_not_its_size(engine: Engine):
+    line = _visible(engine.ask("How many Chadian peacekeepers died in Mali?")).splitlines()[0]
+    assert "82" in line and "1,400" not in line
+
+
+def test_killed_each_year_is_the_yearly_series(engine: Engine):
+    line = _visible(engine.ask("How many peacekeepers were killed each year?")).splitlines()[0]
+    assert "year by year" in line and "2017: 21" in line and "2020: 6" in line
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [
+        ("What was the last camp to close?", "en", "15 November 2024"),
+        ("quel a été le dernier camp fermé ?", "fr", "15 novembre 2024"),
+        ("which was the first camp to close", "en", "Ogossagou"),
+        ("first camp closed in the withdrawal", "en", "Ogossagou"),
+    ],
+)
+def test_the_first_and_last_camp_come_from_the_camps_closings(engine: Engine, question, lang,
+                                                               fact):
+    answer = engine.ask(question)
+    assert answer.kind == "derived" and len(answer.items) == 1
+    assert fact in _visible(answer, lang)
+
+
+@pytest.mark.parametrize(
+    ("question", "person", "others"),
+    [
+        ("Who was the first head of MINUSMA?", "Bert Koenders", ["Hamdi", "Annadif", "Wane"]),
+        ("who was the last head of minusma", "El-Ghassim Wane", ["Koenders", "Hamdi"]),
+    ],
+)
+def test_the_first_or_last_head_is_one_person(engine: Engine, question, person, others):
+    line = _visible(engine.ask(question)).splitlines()[0]
+    assert person in line and not any(o in line for o in others)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Which resolution ended the mission?", "en"),
+     ("quelle résolution a mis fin à la MINUSMA ?", "fr")],
+)
+def test_which_resolution_names_its_number_in_the_first_line(engine: Engine, question, lang):
+    line = _visible(engine.ask(question), lang).splitlines()[0]
+    assert "2690" in line
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [
+        ("When did MINUSMA leave Gao?", "en", "22 July 2024"),
+        ("quand la minusma a quitté gao", "fr", "22 juillet 2024"),
+        ("When did the last peacekeepers leave Gao?", "en", "22 July 2024"),
+    ],
+)
+def test_leaving_gao_is_the_last_closing_of_gao_not_a_hangar(engine: Engine, question, lang,
+                                                             fact):
+    answer = engine.ask(question)
+    assert answer.is_answer and fact in _visible(answer, lang), render_plain(answer)
+
+
+def test_a_count_written_in_a_headline_can_be_asked(engine: Engine):
+    answer = engine.ask("how many ivorian soldiers were arrested at bamako airport")
+    assert answer.is_answer and "49" in _visible(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Merci beaucoup !", "Bonsoir, j'ai une question", "ok thanks a lot", "hello, how are you?",
+     "👍", "🙏🙏", ":)", "thx!!"],
+)
+def test_small_talk_gets_a_friendly_reply_never_a_fact(engine: Engine, question):
+    answer = engine.ask(question)
+    assert answer.kind == "smalltalk" and not answer.items
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["When was Bamako founded?", "who is the president of France?"],
+)
+def test_questions_beside_the_mission_state_no_fact(engine: Engine, question):
+    assert not engine.ask(question).is_answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["when was minusma's mandate renewed in 2025", "renouvellement du mandat de la minusma en 2026",
+     "when did minusma close a camp in 2025"],
+)
+def test_a_question_after_the_mission_ended_explains_why_nothing_happened(engine: Engine,
+                                                                          question):
+    answer = engine.ask(question)
+    assert not answer.is_answer and answer.headline is not None
+    assert answer.headline.key == "after-the-end"
+
+
+@pytest.mark.parametrize(
+    "tail", [";", ";)", " ;)", " <3", " $", " *", " --", "!!", "??", " :-)", " :D", " ^^",
+             " ...", " !?", " =)", " ;-)", " xD", " :P", "?!", " 🙏", " <33"],
+)
+def test_a_stray_character_never_turns_a_question_into_junk(engine: Engine, tail):
+    answer = engine.ask("When did MINUSMA leave Kidal" + tail)
+    assert answer.is_answer and "31 October 2023" in _visible(answer), tail

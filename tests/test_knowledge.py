@@ -426,3 +426,19 @@ def test_a_reprint_names_its_original(write_knowledge):
     root = write_knowledge({"sources.toml": sources, "events.toml": SMALL_EVENTS,
                             "faq.toml": SMALL_FAQ, "publishers.toml": PUBLISHERS})
     assert load_knowledge(root).sources["src-b"].original == "AFP"
+
+
+def test_a_headline_opening_on_a_pronoun_is_refused(write_knowledge):
+    """Issue 21, defect 3: an answer shared into another chat began with "It"."""
+    faq = """
+    [[faq]]
+    id = "end-resolution"
+    questions = ["Which resolution ended MINUSMA?"]
+    fact = "It ended MINUSMA's mandate on 30 June 2023."
+    answer = "Resolution 2690 ended the mandate."
+    sources = ["src-a"]
+    """
+    root = write_knowledge({"sources.toml": SMALL_SOURCES, "faq.toml": faq})
+    kb, problems = check_knowledge(root)
+    assert kb is None
+    assert any("opens on a pronoun" in p.message and p.line == 4 for p in problems), problems
