@@ -198,6 +198,10 @@ TOLL_WORDS = frozenset({"killed", "toll", "wounded"})
 # The mission's own people: in "when did the last peacekeepers leave Gao?" they are the mission
 # itself, not a word an entry must say.
 MISSION_PEOPLE = frozenset({"peacekeeper", "troop", "soldier", "personnel", "staff"})
+# Where a person came from ("Kazura nationality", "Annadif venait de quel pays ?").
+NATIONALITY = re.compile(
+    r"\bnationalit|\b(?:which|what) country\b|\bde quel pays\b|\bquel pays\b|"
+    r"\bwhere (?:was|is|did|does) .*\bfrom\b|\bd ou (?:vient|venait|etait)\b|\borigin")
 # A question asking for a figure year by year ("killed each year", "morts par an").
 SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
                     r"\bannually\b|\bpar (?:an|annee)\b|\bchaque annee\b|"

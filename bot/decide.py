@@ -62,6 +62,7 @@ class Thresholds:
     ahead: float = AHEAD
     did_you_mean: float = DID_YOU_MEAN
     lead: float = LEAD
+    choice_margin: float = CHOICE_MARGIN
 
 
 IN_FORCE = Thresholds()
@@ -98,7 +99,7 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
         options = [c for c in ranked if c.score >= SUGGEST_FLOOR]
         if len(options) >= 2:
             return Decision("which-one", tuple(options[:MAX_CHOICES]))
-    found = rivals(q, best, ranked, bar)
+    found = rivals(q, best, ranked, bar, thresholds.choice_margin)
     if found and once(q, [best, *found]):
         latest = max([best, *found], key=lambda c: c.doc.date_lo or "")
         return Decision("answer", (latest,))
@@ -189,13 +190,13 @@ def _distinct(q: Question, a: Candidate, b: Candidate) -> bool:
 
 
 def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate],
-           bar: float = CONFIDENT) -> list[Candidate]:
+           bar: float = CONFIDENT, margin: float = CHOICE_MARGIN) -> list[Candidate]:
     """Candidates as good as the best one that the reader must tell apart."""
     return [c for c in ranked[1:] if c.score >= bar
-            and best.score - c.score <= CHOICE_MARGIN
+            and best.score - c.score <= margin
             # A rival covers the question about as well: not one lacking a word the best has
             # ("9 ... ambush" against an attack with neither).
-            and c.coverage >= best.coverage - CHOICE_MARGIN and _distinct(q, best, c)]
+            and c.coverage >= best.coverage - margin and _distinct(q, best, c)]
 
 
 def related(best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.dates import DateSpan
 from bot.store import Doc, FigureRow, Tenure
+from bot.text import terms
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Derived:
     compared: int = 0  # how many entries a superlative was taken over
     values: tuple[float, ...] = ()  # every figure found, where counts differ
     years: tuple[tuple[int, tuple[float, ...]], ...] = ()  # a series: each year's values
+    country: str = ""  # a person's nationality
+    name: str = ""  # the person, as the knowledge writes the name
 
 
 _MISSION_TOLL = ("peacekeeper", "minusma", "un personnel", "un police", "contractor", "casque")
@@ -206,3 +209,16 @@ def series(figures: Iterable[FigureRow], measures: frozenset[str],
 def _calendar_year(figure: FigureRow) -> bool:
     return (figure.first[:4] == figure.last[:4] and figure.first.endswith("-01-01")
             and figure.last.endswith("-12-31"))
+
+
+def nationality(docs: Sequence[Doc], person: str) -> Derived | None:
+    """Where a person came from: the country given by an entry about their own office (the
+    person named first, with a role), earliest first."""
+    wanted = set(person.split())
+    for doc in sorted(docs, key=lambda d: (d.date_lo or "", d.id)):
+        entry = doc.entry
+        if (doc.role and entry.people and entry.countries
+                and wanted <= set(terms(entry.people[0]))):
+            return Derived("nationality", (doc.id,), country=entry.countries[0],
+                           name=entry.people[0])
+    return None

@@ -19,6 +19,7 @@ from bot.concepts import (
     MISSION_PEOPLE,
     MOST_BY_TOPIC,
     MOST_PHRASES,
+    NATIONALITY,
     ROLE_WORDS,
     SCOPE_WORDS,
     SUPERLATIVE_WORDS,
@@ -285,6 +286,14 @@ class Engine:
                                        self.sources)
         if self._curated(q, ranked):
             return None  # a curated answer to this very question
+        if people and NATIONALITY.search(q.folded):
+            person = people[0].phrase
+            found = derive.nationality(self.store.docs(self.store.with_subject(person)),
+                                       person)
+            if found is not None:
+                headline = Phrase.of("nationality", person=found.name, country=found.country)
+                return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
+                                       self.sources)
         if q.relation and people:
             # Only the dates of appointments say who came before or after whom.
             return (self._neighbour(q, people[0].phrase, q.relation)

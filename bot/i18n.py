@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Literal
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -182,6 +184,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "figure": {"en": "{measure}: {value} ({who}).", "fr": "{measure} : {value} ({who})."},
     "figure-in": {"en": "{measure} in {period}: {value} ({who}).",
                   "fr": "{measure} en {period} : {value} ({who})."},
+    "nationality": {"en": "{person}'s country: {country}.",
+                    "fr": "Pays d'origine de {person} : {country}."},
     "resolution-named": {"en": "Resolution {number}.", "fr": "Résolution {number}."},
     "series": {"en": "{measure}, year by year: {values}.",
                "fr": "{measure}, année par année : {values}."},
@@ -475,6 +479,8 @@ def say(phrase: Phrase, lang: Lang = "en") -> str:
             args["value"] = number(float(args["value"]), lang)
     if "role" in args:
         args["role"] = role_name(args["role"], lang)
+    if "country" in args:
+        args["country"] = country_name(args["country"], lang)
     if "measure" in args:
         args["measure"] = measure_name(args["measure"], lang)
     if lang == "fr":
@@ -507,6 +513,19 @@ MEASURE_NAMES: dict[str, dict[Lang, str]] = {
 def measure_name(what: str, lang: Lang = "en") -> str:
     names = MEASURE_NAMES.get(what)
     return names[lang] if names else what.replace("-", " ")
+
+
+@lru_cache(maxsize=1)
+def _territory_codes() -> dict[str, str]:
+    return {name.casefold(): code for code, name in Locale("en").territories.items()}
+
+
+def country_name(name: str, lang: Lang = "en") -> str:
+    """A country named in the knowledge (in English), in the reader's language."""
+    code = _territory_codes().get(name.casefold())
+    if code is None or lang == "en":
+        return name
+    return str(Locale(lang).territories.get(code, name))
 
 
 def role_name(role: str, lang: Lang = "en") -> str:

@@ -313,7 +313,10 @@ class Ranker:
             c.score *= UNNAMED_SUBJECT
             c.notes.append(f"about {main}")
         elif (c.doc.countries and c.doc.event_kind in NATIONAL_KINDS
-                and not any(e.kind == "country" for e in q.entities)):
+                and not any(e.kind == "country"
+                            or (e.kind == "organisation" and e.phrase in c.doc.subjects)
+                            for e in q.entities)):
+            # (naming the force itself, "Serval" or "Takuba", names its story too)
             # A national force's story answers for the mission only if the country is named.
             c.score *= UNNAMED_SUBJECT
             c.notes.append("about one contingent")

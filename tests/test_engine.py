@@ -528,3 +528,26 @@ def test_a_question_after_the_mission_ended_explains_why_nothing_happened(engine
 def test_a_stray_character_never_turns_a_question_into_junk(engine: Engine, tail):
     answer = engine.ask("When did MINUSMA leave Kidal" + tail)
     assert answer.is_answer and "31 October 2023" in _visible(answer), tail
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "line"),
+    [
+        ("mongi hamdi from which country", "en", "Mongi Hamdi's country: Tunisia."),
+        ("annadif il venait de quel pays", "fr",
+         "Pays d'origine de Mahamat Saleh Annadif : Tchad."),
+        ("where was Koenders from", "en", "Bert Koenders's country: Netherlands."),
+    ],
+)
+def test_where_a_leader_came_from_is_the_country_of_their_own_office(engine: Engine, question,
+                                                                     lang, line):
+    assert _visible(engine.ask(question), lang).splitlines()[0] == line
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("when did operation serval start", "11 January 2013"),
+     ("takuba end date mali", "30 June 2022")],
+)
+def test_naming_a_national_force_is_naming_its_story(engine: Engine, question, fact):
+    assert fact in _visible(engine.ask(question))
