@@ -88,7 +88,10 @@ def main() -> None:
           f"{len(held)} with their fact in the knowledge; objective right - "
           f"{WRONG_COST} x wrong\n")
     out = []
-    for objective, s, c in [*rows[: args.top], *([in_force] if in_force else [])]:
+    shown = rows[: args.top]
+    if in_force is not None and in_force not in shown:
+        shown.append(in_force)
+    for objective, s, c in shown:
         answered = c["right"] + c["wrong"]
         out.append([
             f"{s.confident:.2f}/{s.safe:.2f}/{s.ahead:.2f}/{s.lead:.2f}/{s.choice_margin:.2f}"

@@ -146,11 +146,35 @@ def _pattern(expected: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives) or r"(?!)")
 
 
+_AMOUNT = re.compile(r"\b(\d+)(?: (\d{1,3}))? (million|millions|billion|billions|milliard|"
+                     r"milliards)\b")
+ROUNDING = 0.005  # "$366.77 million" states "367000000" as a page rounding it would
+
+
+def _amounts(folded: str) -> list[float]:
+    """Sums written in millions or billions ("366 77 million" once folded)."""
+    found = []
+    for whole, decimals, unit in _AMOUNT.findall(folded):
+        value = float(f"{whole}.{decimals}" if decimals else whole)
+        found.append(value * (1e6 if unit.startswith("million") else 1e9))
+    return found
+
+
+def _states_one(expected: str, folded: str) -> bool:
+    if _pattern(expected).search(folded):
+        return True
+    for alt in expected.split("|"):
+        if alt.strip().isdigit() and int(alt) >= 1_000_000:
+            if any(abs(v - int(alt)) <= ROUNDING * int(alt) for v in _amounts(folded)):
+                return True
+    return False
+
+
 def states(text: str, question: Question) -> bool:
     """Whether a text states every expected fact of a question."""
     if question.canonical:
         folded = fold(text)
-        return all(_pattern(e).search(folded) for e in question.expect)
+        return all(_states_one(e, folded) for e in question.expect)
     spread = _SPAN.sub(lambda m: f"{m[0]} ({m[1]} {m[2]})", text).casefold()
     return all(e.casefold() in spread for e in question.expect)
 

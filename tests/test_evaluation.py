@@ -22,6 +22,8 @@ def test_canonical_numbers_in_any_layout_and_words():
     assert states("13 289 militaires", _q("13289"))
     assert states("Ten Chadian peacekeepers", _q("10"))
     assert states("$895.53 million", _q("895530000"))
+    assert states("366,77 millions de dollars", _q("367000000"))
+    assert not states("$376 million", _q("367000000"))
     assert not states("113,289", _q("13289"))
     assert states("Chadian troops", _q("Chad|Chadian"))
 
