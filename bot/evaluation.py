@@ -163,11 +163,8 @@ def _amounts(folded: str) -> list[float]:
 def _states_one(expected: str, folded: str) -> bool:
     if _pattern(expected).search(folded):
         return True
-    for alt in expected.split("|"):
-        if alt.strip().isdigit() and int(alt) >= 1_000_000:
-            if any(abs(v - int(alt)) <= ROUNDING * int(alt) for v in _amounts(folded)):
-                return True
-    return False
+    sums = [int(a) for a in expected.split("|") if a.strip().isdigit() and int(a) >= 1_000_000]
+    return any(abs(v - s) <= ROUNDING * s for s in sums for v in _amounts(folded))
 
 
 def states(text: str, question: Question) -> bool:
