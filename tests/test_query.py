@@ -182,3 +182,20 @@ def test_an_everyday_word_stays_weak_under_its_alias(write_knowledge, tmp_path):
 def test_scope_words_never_outweigh_a_topic_word(lexicon):
     weights = {t.text: t.weight for t in lexicon.parse("What did the UN spend in Mali?").terms}
     assert weights["mali"] <= lexicon.scope_weight < weights["budget"]
+
+
+@pytest.mark.parametrize(
+    ("question", "junk"),
+    [
+        ("update on kidal from last week", False),
+        ("select the date kidal closed from your sources", False),
+        ("When did MINUSMA leave Kidal ;)", False),
+        ("When did MINUSMA leave Kidal --", False),
+        ("SELECT * FROM events; DROP TABLE x", True),
+        ("<script>alert(1)</script>", True),
+        ("x' OR 1=1 --", True),
+    ],
+)
+def test_only_text_that_is_code_through_and_through_is_junk(lexicon, question, junk):
+    """Issue 22, item 9: one ordinary character turned a real question into junk."""
+    assert (lexicon.parse(question).intent == "junk") is junk
