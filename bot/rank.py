@@ -359,8 +359,11 @@ class Ranker:
             if doc.kind == "event" and doc.precision == "day":
                 c.score += PRECISE_WHEN_GAIN
         elif q.answer_type == "who":
-            fits = doc.has_people or doc.role is not None or doc.event_kind in (
-                "appointment", "leadership")
+            # Someone, or a country or an organisation ("who abstained?", "who claimed it?").
+            fits = (doc.has_people or doc.role is not None
+                    or doc.event_kind in ("appointment", "leadership") or bool(doc.countries)
+                    or any(self.lexicon.entities.get(s, ("", 0))[0] == "organisation"
+                           for s in doc.subjects))
         elif q.answer_type == "where":
             fits = doc.has_places
         elif q.answer_type == "which" and "resolution" in q.wording:
