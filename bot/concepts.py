@@ -104,6 +104,9 @@ class Concept:
     # Whether it happens once to a thing: of several closings of one place (Camp Castor in
     # December 2023, the Gao camp in July 2024), the last is when the mission left it.
     latest_wins: bool = False
+    # Words an entry of its kinds covers when this concept is asked: a request *is* about the
+    # thing requested ("when did Mali ask MINUSMA to leave?": a request to withdraw).
+    objects: frozenset[str] = frozenset()
 
     def covered_by(self, word: str) -> tuple[str, ...]:
         return dict(self.covers).get(word, self.defined_by)
@@ -143,7 +146,8 @@ TOPICS: dict[str, Concept] = {
     "creation": Concept(frozenset({"created"}), ("mandate", "milestone"), 0, False),
     "end": Concept(frozenset({"ended", "liquidation"}), ("milestone", "withdrawal", "mandate"),
                  0, False),
-    "request": Concept(frozenset({"request", "demand"}), ("politics", "statement"), 0, False),
+    "request": Concept(frozenset({"request", "demand"}), ("politics", "statement"), 0, False,
+                       objects=frozenset({"closed", "withdrawal", "handed"})),
     "arrival": Concept(frozenset({"arrived"}),
                      ("contingent", "milestone", "operation", "personnel", "leadership",
                       "appointment"), 0, True),
@@ -236,8 +240,10 @@ FIRST = re.compile(r"\b(?:first|earliest|premier|premiere|initial)\b")
 LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
                    r"in the end|a la fin|when it (?:closed|ended))\b")
 SUPERLATIVE_WORDS = frozenset("deadliest bloodiest worst largest biggest highest most deadly "
-                              "meurtriere meurtrier grande grand important".split())
-MOST = re.compile(r"\b(?:deadliest|bloodiest|worst|largest|biggest|most deadly|"
+                              "meurtriere meurtrier grande grand important peak maximum max "
+                              "pic record".split())
+MOST = re.compile(r"\b(?:deadliest|bloodiest|worst|largest|biggest|most deadly|peak|maximum|"
+                  r"max|au plus fort|"
                    r"plus meurtriere?|plus grande?|plus important|highest|most)\b")
 # What "the most" compares when the question names no measure, by topic.
 MOST_BY_TOPIC = {

@@ -189,10 +189,11 @@ class Engine:
             return None
         found = figures[0]
         who = found.who or (doc.main_subject or "")
+        key = "figure" if who else "figure-plain"
         if found.year is not None:
-            return Phrase.of("figure-in", measure=found.what, value=found.value, who=who,
+            return Phrase.of(f"{key}-in", measure=found.what, value=found.value, who=who,
                              period=str(found.year))
-        return Phrase.of("figure", measure=found.what, value=found.value, who=who)
+        return Phrase.of(key, measure=found.what, value=found.value, who=who)
 
     def _on_dates(self, q: Question, limit: int) -> Answer:
         spans = [_span(s) for s in q.dates]
@@ -403,6 +404,9 @@ class Engine:
             (MOST_BY_TOPIC[t] for t in q.topics if t in MOST_BY_TOPIC), frozenset())
         if not measures:
             return None
+        if "troops" in measures:
+            # The most troops are a count of soldiers, never a ceiling nor all personnel.
+            measures = frozenset({"troops"})
         figures = [f for f in self.ranker.all_figures if f.what in measures]
         if measures & {"killed", "wounded"}:
             # Attacks on the mission are compared on the mission's own toll, unless the

@@ -62,6 +62,22 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
               "ne s'est passé après.",
     },
     "did-you-mean": {"en": "Did you mean this?", "fr": "Vouliez-vous dire ceci ?"},
+    "did-you-mean-this": {"en": "Did you mean {topic}?", "fr": "Vouliez-vous dire {topic} ?"},
+    "which-one-about": {
+        "en": "{about}: {count} possible answers. Which one do you mean?",
+        "fr": "{about} : {count} réponses possibles. Laquelle voulez-vous dire ?",
+    },
+    "which-one-count": {
+        "en": "{count} possible answers. Which one do you mean?",
+        "fr": "{count} réponses possibles. Laquelle voulez-vous dire ?",
+    },
+    # Conversations
+    "read-as": {"en": "Read as: {question}", "fr": "Compris comme : {question}"},
+    "asked": {"en": "Asked: {question}", "fr": "Question : {question}"},
+    "inline-ask-private": {
+        "en": "Ask me this in a private chat",
+        "fr": "Me poser cette question en privé",
+    },
     # Small talk and junk
     "ask-me": {
         "en": "Ask me a question about MINUSMA, the UN mission in Mali (2013-2023).",
@@ -184,6 +200,9 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "figure": {"en": "{measure}: {value} ({who}).", "fr": "{measure} : {value} ({who})."},
     "figure-in": {"en": "{measure} in {period}: {value} ({who}).",
                   "fr": "{measure} en {period} : {value} ({who})."},
+    "figure-plain": {"en": "{measure}: {value}.", "fr": "{measure} : {value}."},
+    "figure-plain-in": {"en": "{measure} in {period}: {value}.",
+                        "fr": "{measure} en {period} : {value}."},
     "nationality": {"en": "{person}'s country: {country}.",
                     "fr": "Pays d'origine de {person} : {country}."},
     "resolution-named": {"en": "Resolution {number}.", "fr": "Résolution {number}."},

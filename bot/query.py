@@ -528,6 +528,12 @@ class Lexicon:
         return q
 
     @staticmethod
+    def answer_type_of(question: str) -> AnswerType | None:
+        """The answer type a question asks for, from its words alone."""
+        flat = fold(question)
+        return Lexicon._answer_type(question, flat.split(), flat)
+
+    @staticmethod
     def _answer_type(question: str, raw_tokens: list[str], flat: str) -> AnswerType | None:
         if HOW_MANY.search(flat):
             return "how_many"

@@ -87,6 +87,8 @@ def _kind_terms(topics: tuple[str, ...], kind: str | None) -> frozenset[str]:
     for name in topics:
         topic = TOPICS[name]
         found |= {w for w in topic.triggers if kind in topic.covered_by(w)}
+        if kind in topic.kinds:
+            found |= topic.objects
     return frozenset(found)
 
 
@@ -168,11 +170,14 @@ class Ranker:
         self.faq_of: dict[int, str] = {}
         self.faq_wording: dict[str, list[str]] = defaultdict(list)
         self.faq_phrasings: dict[str, list[str]] = defaultdict(list)
+        # What its phrasings ask for: "why did Mali ask MINUSMA to leave?" is not "when".
+        self.faq_types: dict[str, set[str | None]] = defaultdict(set)
         for i, row in enumerate(store.faq_phrasings()):
             self.faq_choices[i] = row.terms
             self.faq_of[i] = row.faq_id
             self.faq_wording[row.faq_id].append(fold(row.question))
             self.faq_phrasings[row.faq_id].append(row.terms)
+            self.faq_types[row.faq_id].add(Lexicon.answer_type_of(row.question))
         self.all_figures = store.figures()
         self.figures: dict[str, list[FigureRow]] = defaultdict(list)
         for figure in self.all_figures:
@@ -256,7 +261,7 @@ class Ranker:
         self._kind(q, found)
         self._answer_type(q, found)
         self._dates(q, found)
-        if doc.kind == "faq" and similarity >= EXACT_PHRASING:
+        if doc.kind == "faq" and similarity >= EXACT_PHRASING and self._asks_alike(q, doc):
             # The question is one a curator wrote for this entry, dates and all: only a named
             # thing it is not about still counts against it.
             found.score = base + EXACT_PHRASING_GAIN
@@ -264,6 +269,11 @@ class Ranker:
             self._subjects(q, found, hard_only=True)
         found.score = max(0.0, min(found.score, 1.0))
         return found
+
+    def _asks_alike(self, q: Question, doc: Doc) -> bool:
+        """Whether a FAQ entry's phrasings ask for the question's answer type (a "why" entry
+        phrased like the question does not answer its "when")."""
+        return q.answer_type is None or q.answer_type in self.faq_types[doc.id]
 
     def _lone_word(self, q: Question, c: Candidate) -> None:
         word = self._lone(q)
@@ -354,7 +364,7 @@ class Ranker:
         fits = True
         if q.answer_type == "when":
             # A dated event answers "when"; an overview only when it is phrased for it.
-            fits = doc.kind == "event" or (bool(_YEAR.search(doc.payload))
+            fits = doc.kind == "event" or (bool(_YEAR.search(doc.headline))
                                            and c.similarity >= FAQ_WHEN_MATCH)
             if doc.kind == "event" and doc.precision == "day":
                 c.score += PRECISE_WHEN_GAIN
@@ -372,7 +382,8 @@ class Ranker:
         elif q.answer_type == "how_many":
             fits = (any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
                     or self._states_the_number(q, doc) or counted_in_text(q, doc))
-        if not fits and not (doc.kind == "faq" and c.similarity >= FAQ_PHRASING_MATCH):
+        if not fits and not (doc.kind == "faq" and c.similarity >= FAQ_PHRASING_MATCH
+                             and self._asks_alike(q, doc)):
             soft = q.answer_type in ("who", "where")
             c.score *= SOFT_TYPE_MISMATCH if soft else TYPE_MISMATCH
             c.notes.append(f"gives no {q.answer_type} answer")

@@ -42,6 +42,7 @@ STOPWORDS = frozenset(
     autres meme memes tres trop peu alors puis ainsi notre nos votre vos
     contre pres aupres parmi autour
     jour jours mois annee annees heure
+    total overall altogether cumulative cumulatif cumule
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,

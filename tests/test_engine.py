@@ -551,3 +551,17 @@ def test_where_a_leader_came_from_is_the_country_of_their_own_office(engine: Eng
 )
 def test_naming_a_national_force_is_naming_its_story(engine: Engine, question, fact):
     assert fact in _visible(engine.ask(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("when did mali ask minusma to leave", "en", "16 June 2023"),
+     ("quand le mali a-t-il demandé le départ de la minusma", "fr", "16 juin 2023")],
+)
+def test_a_why_entry_phrased_like_a_when_question_does_not_answer_it(engine: Engine, question,
+                                                                     lang, fact):
+    assert _visible(engine.ask(question), lang).startswith(fact)
+
+
+def test_how_many_in_total_is_the_missions_toll(engine: Engine):
+    assert "311" in _visible(engine.ask("how many peacekeepers died in total")).splitlines()[0]
