@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 WRONG_COST = 3
 
 GRID = {
-    "confident": (0.6, 0.65, 0.7, 0.75),
+    "confident": (0.65, 0.7, 0.75),
     "safe": (0.45, 0.5),
-    "ahead": (0.45, 0.55, 0.65),
+    "ahead": (0.45, 0.55),
     "lead": (0.1, 0.15, 0.2),
-    "choice_margin": (0.0, 0.02, 0.05),
+    "choice_margin": (0.05,),
+    "cover": (0.6, 0.7, 0.8),
 }
 
 
@@ -94,13 +95,14 @@ def main() -> None:
     for objective, s, c in shown:
         answered = c["right"] + c["wrong"]
         out.append([
-            f"{s.confident:.2f}/{s.safe:.2f}/{s.ahead:.2f}/{s.lead:.2f}/{s.choice_margin:.2f}"
+            f"{s.confident:.2f}/{s.safe:.2f}/{s.ahead:.2f}/{s.lead:.2f}/{s.choice_margin:.2f}/"
+            f"{s.cover:.2f}"
             + (" (in force)" if s == IN_FORCE else ""),
             str(objective), f"{c['right'] / max(1, answered):.1%}",
             f"{c['right'] / max(1, len(held)):.1%}", str(c["wrong"]),
             f"{c['asked_ok']}/{c['asked']}", f"{c['declined_ok']}/{c['declined']}",
         ])
-    print(table(["confident/safe/ahead/lead/choice margin", "objective", "answer precision",
+    print(table(["confident/safe/ahead/lead/choice margin/cover", "objective", "answer precision",
                  "answer recall", "wrong", "asked: fact among choices",
                  "declined: rightly"], out))
 

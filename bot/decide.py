@@ -32,7 +32,8 @@ CONFIDENT = 0.7  # any candidate at or above this answers
 SAFE = 0.5  # a candidate plainly about what the question names answers from here
 AHEAD = 0.45  # a candidate this good and clearly ahead of the next answers too
 DID_YOU_MEAN = 0.35  # one candidate this good, clearly ahead, is offered back (not fitted)
-LEAD = 0.15  # how far ahead of the next candidate "clearly ahead" is
+LEAD = 0.1  # how far ahead of the next candidate "clearly ahead" is
+COVER = 0.6  # and how much of the question (by weight) it covers, for the lower bars
 SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
 CHOICE_MARGIN = 0.05  # candidates this close about different subjects: ask "which one?"
 RELATED_MARGIN = 0.15  # see-also topics scored this close to the answer
@@ -63,6 +64,7 @@ class Thresholds:
     did_you_mean: float = DID_YOU_MEAN
     lead: float = LEAD
     choice_margin: float = CHOICE_MARGIN
+    cover: float = COVER
 
 
 IN_FORCE = Thresholds()
@@ -85,9 +87,9 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
     if uncounted(q, best):
         return Decision("decline", tuple(ranked))
     clear = (best.subject_ok and not q.unknown and not _doubts(best)
-             and _lead(best, ranked) >= thresholds.lead)
+             and best.coverage >= thresholds.cover and _lead(best, ranked) >= thresholds.lead)
     bar = thresholds.confident
-    if plainly_asked(q, best, ranked, thresholds.lead):
+    if best.coverage >= thresholds.cover and plainly_asked(q, best, ranked, thresholds.lead):
         bar = thresholds.safe
     elif clear:
         bar = min(bar, thresholds.ahead)

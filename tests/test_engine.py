@@ -565,3 +565,9 @@ def test_a_why_entry_phrased_like_a_when_question_does_not_answer_it(engine: Eng
 
 def test_how_many_in_total_is_the_missions_toll(engine: Engine):
     assert "311" in _visible(engine.ask("how many peacekeepers died in total")).splitlines()[0]
+
+
+def test_a_place_alone_does_not_answer_what_the_question_asks_about_it(engine: Engine):
+    """"Who built the Bourem bridge?" is not answered with an attack on Bourem: the entry must
+    cover the question, not only its place, to pass the lower bars of the decision."""
+    assert not engine.ask("who built the bourem bridge").is_answer
