@@ -62,16 +62,18 @@ def counts_civilians(figure: FigureRow) -> bool | None:
 
 
 # Who a question's toll is about: the mission's people, or civilians.
-_ASKS_CIVILIANS = frozenset({"civilian", "civilians", "villager"})
+_ASKS_CIVILIANS = frozenset({"civilian", "villager", "civil"})
+_ASKS_MISSION = frozenset({"peacekeeper", "casque", "soldier", "soldat", "troop"})
 
 
 def who_asked(words: Iterable[str]) -> bool | None:
     """Whether a question asks about civilians (True), the mission's own people (False), or
-    does not say (None), in the sense of `counts_civilians`."""
+    does not say (None), in the sense of `counts_civilians`; `words` are its tokens as typed
+    (the aliases make "civilians" and "people" one term)."""
     said = set(words)
     if said & _ASKS_CIVILIANS:
         return True
-    if said & {"peacekeepers", "peacekeeper"}:
+    if said & _ASKS_MISSION:
         return False
     return None
 
@@ -171,7 +173,9 @@ def year_total(figures: Iterable[FigureRow], measures: frozenset[str],
     """A total the knowledge states for exactly the asked year (or period); of the mission's
     own people or of civilians when the question says which (`who_asked`)."""
     first, last = span.first.isoformat(), span.last.isoformat()
-    rows = [f for f in figures if f.what in measures and f.what == "fatalities"
+    rows = [f for f in figures if f.what in measures
+            # a year's toll: the mission's deaths, or a civilian toll counted over the year
+            and (f.what == "fatalities" or (civilians is True and counts_civilians(f)))
             and ((f.first, f.last) == (first, last)
                  or (f.year is not None and span.precision == "year"
                      and f.year == span.first.year))

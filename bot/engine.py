@@ -29,7 +29,7 @@ from bot.concepts import (
 )
 from bot.dates import DateSpan
 from bot.decide import CONFIDENT
-from bot.i18n import number
+from bot.i18n import plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, Phrase, Topic
 from bot.query import Lexicon, Question, comparison_halves
@@ -45,7 +45,7 @@ from bot.store import (
     restore_last_good,
     verify_index,
 )
-from bot.text import WEAK_WORDS, fold
+from bot.text import WEAK_WORDS, fold, tokens
 
 MAX_TIMELINE_ITEMS = 12  # items of a list shown at once where there is no paging (console)
 MAX_PAGED_ITEMS = 500  # items of a list an adapter with paging gets (Telegram)
@@ -178,7 +178,7 @@ class Engine:
             return None
         if q.answer_type != "how_many":
             return None
-        wanted = derive.who_asked(q.texts)
+        wanted = derive.who_asked(tokens(q.raw))
         figures = [f for f in self.ranker.figures.get(doc.id, ())
                    if self.ranker.figure_fits(q, f)
                    and (wanted is None or derive.counts_civilians(f) in (wanted, None))]
@@ -277,9 +277,9 @@ class Engine:
                 e for e in q.hard_entities if e.kind != "country"]:
             # "Killed each year": the series, even where an overview gives the total.
             found = derive.series(self._contingent_figures(q), q.measures,
-                                  derive.who_asked(q.texts))
+                                  derive.who_asked(tokens(q.raw)))
             if found is not None:
-                values = "; ".join(f"{year}: {' / '.join(number(v) for v in vals)}"
+                values = "; ".join(f"{year}: {' / '.join(plain_number(v) for v in vals)}"
                                    for year, vals in found.years)
                 measure = "fatalities" if "fatalities" in q.measures else sorted(q.measures)[0]
                 headline = Phrase.of("series", measure=measure, values=values)
@@ -309,11 +309,11 @@ class Engine:
         places = [e for e in q.hard_entities if e.kind != "country"]
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
             total = derive.year_total(self._contingent_figures(q), q.measures, q.dates[0],
-                                      derive.who_asked(q.texts))
+                                      derive.who_asked(tokens(q.raw)))
             if total is not None and total.values:
                 docs = self.store.docs(total.doc_ids)
                 key = "year-total" if len(total.values) == 1 else "year-totals"
-                values = " / ".join(number(v) for v in total.values)
+                values = " / ".join(plain_number(v) for v in total.values)
                 headline = Phrase.of(key, period=q.dates[0].date.iso, values=values)
                 return compose.derived(q, total, headline, docs, self.sources)
             return None

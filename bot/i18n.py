@@ -496,6 +496,10 @@ def say(phrase: Phrase, lang: Lang = "en") -> str:
     if "value" in args:
         with contextlib.suppress(ValueError):
             args["value"] = number(float(args["value"]), lang)
+    if "values" in args:  # "7 / 21", "2014: 28; 2015: 11 / 25": each count, not the years
+        args["values"] = _COUNTS.sub(lambda m: number(float(m[1]), lang), args["values"])
+        if lang == "fr":
+            args["values"] = args["values"].replace(": ", " : ").replace("; ", " ; ")
     if "role" in args:
         args["role"] = role_name(args["role"], lang)
     if "country" in args:
@@ -583,6 +587,15 @@ def human_span(first: PartialDate | str, last: PartialDate | str | None, lang: L
         return f"du {a} au {b}"
     de = "d'" if a[:1] in "aeiouéèêAEIOU" else "de "
     return f"{de}{a} à {b}"
+
+
+# A count inside a list of values: not a year that labels the next count ("2014: 28").
+_COUNTS = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)(?![\d.:])")
+
+
+def plain_number(value: float) -> str:
+    """A number as digits only, for a phrase that `say` writes out per language."""
+    return str(int(value)) if value == int(value) else str(value)
 
 
 def number(value: float, lang: Lang = "en") -> str:

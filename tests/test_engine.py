@@ -571,3 +571,14 @@ def test_a_place_alone_does_not_answer_what_the_question_asks_about_it(engine: E
     """"Who built the Bourem bridge?" is not answered with an attack on Bourem: the entry must
     cover the question, not only its place, to pass the lower bars of the decision."""
     assert not engine.ask("who built the bourem bridge").is_answer
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "line"),
+    [("how many civilians were killed in 2022", "en", "In 2022: 1,277."),
+     ("combien de civils tués en 2022", "fr", "En 2022 : 1\u202f277."),
+     ("how many people were killed in 2017", "en",
+      "In 2017: 7 / 21, depending on the source and what it counts.")],
+)
+def test_a_yearly_toll_counts_whom_the_question_names(engine: Engine, question, lang, line):
+    assert _visible(engine.ask(question), lang).splitlines()[0] == line
