@@ -84,7 +84,9 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
         if main is not None:
             ranked = [main, *(c for c in ranked if c is not main)]
             best = main
-    if uncounted(q, best):
+    if uncounted(q, best) or (f"gives no {q.answer_type} answer" in best.notes and (
+            q.answer_type in ("when", "how_many"))):
+        # No date for "when", no number for "how many": whatever its score, not the answer.
         return Decision("decline", tuple(ranked))
     clear = (best.subject_ok and not q.unknown and not _doubts(best)
              and best.coverage >= thresholds.cover and _lead(best, ranked) >= thresholds.lead)

@@ -122,14 +122,21 @@ _ASKS_MONEY = re.compile(r"\bhow much\b|\bcombien\b|\$|\bbudget\b|\bcost\b|\bcou
 
 
 def counted_in_text(q: Question, doc: Doc) -> bool:
-    """Whether an entry's headline counts what a "how many" question asks: a number followed
-    closely by a word of the question ("49 Ivorian soldiers", "200 MINUSMA trucks"), or a sum
-    of money for "how much". A figure written in the headline answers as a structured one
-    does; one deep in a summary counts something on the way, not the thing asked."""
+    """Whether an entry's headline counts what a "how many" question asks, where no concept
+    measures it ("200 MINUSMA trucks", or a sum of money for "how much"). A figure written in
+    the headline answers as a structured one does; one deep in a summary counts something on
+    the way, not the thing asked."""
     if q.measures or not (q.hard_entities or q.dates):
         # A measure the concepts know (troops, killed) is read from structured figures; a
         # general count ("how many helicopters?") needs one too.
         return False
+    return headline_counts(q, doc)
+
+
+def headline_counts(q: Question, doc: Doc) -> bool:
+    """Whether a number in an entry's headline is followed closely by a word of the question
+    ("49 Ivorian soldiers" for "how many Ivorian soldiers", not "over 30 rockets ... a
+    peacekeeper" for "how many peacekeepers"), or is a sum of money for "how much"."""
     asked = {t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
              and t.text not in q.entity_words and t.text not in WEAK_WORDS}
     words = doc.title_terms.split()
@@ -400,7 +407,8 @@ class Ranker:
             return False  # an undated overview, or a count from another period
         content = [t.text for t in q.terms if t.text not in SCOPE_WORDS
                    and t.text not in q.entity_words and t.text not in WEAK_WORDS]
-        return all(w in doc.key_terms or w in doc.text_terms for w in content)
+        return (all(w in doc.key_terms or w in doc.text_terms for w in content)
+                and headline_counts(q, doc))
 
     def figure_fits(self, q: Question, figure: FigureRow) -> bool:
         """Whether a figure answers "how many" for the question's measure and period.
