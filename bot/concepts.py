@@ -206,6 +206,15 @@ MISSION_PEOPLE = frozenset({"peacekeeper", "troop", "soldier", "personnel", "sta
 NATIONALITY = re.compile(
     r"\bnationalit|\b(?:which|what) country\b|\bde quel pays\b|\bquel pays\b|"
     r"\bwhere (?:was|is|did|does) .*\bfrom\b|\bd ou (?:vient|venait|etait)\b|\borigin")
+# How long something lasted ("how long was Annadif head of mission?", "combien de temps ...",
+# "how many days between the Ogossagou and Ber closures?").
+DURATION = re.compile(
+    r"\bhow long\b|\bcombien de temps\b|\bpendant combien\b|"
+    r"\bhow many (?:years|months|weeks|days)\b|\bcombien (?:d |de )?(?:annees|ans|mois|"
+    r"semaines|jours)\b")
+# "between A and B" / "entre A et B": the two ends of a span.
+BETWEEN = re.compile(r"\b(?:between|entre)\s+(.+?)\s+(?:and|et)\s+(.+?)\s*[?.!]*$",
+                     re.IGNORECASE)
 # A question asking for a figure year by year ("killed each year", "morts par an").
 SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
                     r"\bannually\b|\bpar (?:an|annee)\b|\bchaque annee\b|"

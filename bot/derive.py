@@ -8,6 +8,7 @@ own figures, never a text's "the deadliest at the time"), and a year's own total
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,7 @@ class Derived:
     years: tuple[tuple[int, tuple[float, ...]], ...] = ()  # a series: each year's values
     country: str = ""  # a person's nationality
     name: str = ""  # the person, as the knowledge writes the name
+    span: tuple[str, str] = ("", "")  # a duration's first and last day, ISO
 
 
 _MISSION_TOLL = ("peacekeeper", "minusma", "un personnel", "un police", "contractor", "casque")
@@ -226,3 +228,31 @@ def nationality(docs: Sequence[Doc], person: str) -> Derived | None:
             return Derived("nationality", (doc.id,), country=entry.countries[0],
                            name=entry.people[0])
     return None
+
+
+def tenure_length(tenures: Sequence[Tenure], person: str, role: str | None) -> Derived | None:
+    """How long a person held an office: from taking it up to the next holder's taking it up
+    (the dates of appointments say no more)."""
+    roles = [role] if role else roles_of(tenures, person)
+    for office in roles:
+        line = holders(tenures, office)
+        index = next((i for i, h in enumerate(line) if h.person == person), None)
+        if index is None or index + 1 >= len(line):
+            continue
+        this, following = line[index], line[index + 1]
+        return Derived("duration", (*this.doc_ids[:1], *following.doc_ids[:1]), (this, following),
+                       office, span=(this.first, following.first))
+    return None
+
+
+def months_between(first: str, last: str) -> int:
+    """Whole months between two ISO dates."""
+    a, b = sorted((first, last))
+    months = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
+    return months - (1 if b[8:10] < a[8:10] else 0)
+
+
+def days_between(first: str, last: str) -> int:
+    """Days between two ISO dates."""
+    a, b = sorted((dt.date.fromisoformat(first[:10]), dt.date.fromisoformat(last[:10])))
+    return (b - a).days

@@ -15,6 +15,8 @@ from typing import Literal
 
 from bot import compose, decide, derive
 from bot.concepts import (
+    BETWEEN,
+    DURATION,
     ERA_END,
     MISSION_PEOPLE,
     MOST_BY_TOPIC,
@@ -32,7 +34,7 @@ from bot.decide import CONFIDENT
 from bot.i18n import plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, Phrase, Topic
-from bot.query import Lexicon, Question, comparison_halves
+from bot.query import Entity, Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
     Doc,
@@ -245,6 +247,11 @@ class Engine:
         halves = comparison_halves(q.raw)
         if halves is None:
             return None
+        found = self._two_events(halves)
+        return compose.comparison(q, found, self.sources) if found else None
+
+    def _two_events(self, halves: tuple[str, str]) -> list[Candidate] | None:
+        """The event each half of a question names, each found on its own."""
         parsed = [self.lexicon.parse(text) for text in halves]
         # A bare name ("... before Tessalit?") takes the other half's topic words.
         words = [[t.text for t in p.terms if not any(t.text in e.phrase.split()
@@ -258,7 +265,7 @@ class Engine:
             if best is None or best.score < CONFIDENT or any(best.id == f.id for f in found):
                 return None
             found.append(best)
-        return compose.comparison(q, found, self.sources)
+        return found
 
     # --- derivations -----------------------------------------------------------------------
 
@@ -287,6 +294,10 @@ class Engine:
                                        self.sources)
         if self._curated(q, ranked):
             return None  # a curated answer to this very question
+        if DURATION.search(q.folded):
+            lasted = self._duration(q, people)
+            if lasted is not None:
+                return lasted
         if people and NATIONALITY.search(q.folded):
             person = people[0].phrase
             found = derive.nationality(self.store.docs(self.store.with_subject(person)),
@@ -322,6 +333,34 @@ class Engine:
         if q.superlative in ("first", "last") and q.defining_kinds and not q.role:
             return self._first_or_last(q, q.superlative)
         return None
+
+    def _duration(self, q: Question, people: list[Entity]) -> Answer | None:
+        """How long: between two events the question names, or a person's time in office."""
+        between = BETWEEN.search(q.raw)
+        if between is not None:
+            found = self._two_events((between[1], between[2]))
+            if not found:
+                return None
+            first, last = sorted((c.doc for c in found), key=lambda d: d.date_lo or "")
+            if not (first.date_lo and last.date_lo):
+                return None
+            span = derive.Derived("duration", (first.id, last.id),
+                                  span=(first.date_lo, last.date_lo))
+            headline = Phrase.of("days-between",
+                                 days=derive.days_between(first.date_lo, last.date_lo),
+                                 first=first.date_lo, last=last.date_lo)
+            return compose.derived(q, span, headline, [first, last], self.sources)
+        if not people:
+            return None
+        result = derive.tenure_length(self.tenures, people[0].phrase, q.role)
+        if result is None:
+            return None
+        this = result.holders[0]
+        start, end = result.span
+        headline = Phrase.of("tenure-length", person=this.label(), role=result.role,
+                             months=derive.months_between(start, end), first=start, last=end)
+        return compose.derived(q, result, headline, self.store.docs(result.doc_ids),
+                               self.sources)
 
     def _contingent_figures(self, q: Question) -> list[FigureRow]:
         """The figures for the mission, or for the contingent the question names."""

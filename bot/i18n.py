@@ -205,6 +205,14 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
                         "fr": "{measure} en {period} : {value}."},
     "nationality": {"en": "{person}'s country: {country}.",
                     "fr": "Pays d'origine de {person} : {country}."},
+    "tenure-length": {
+        "en": "{person}: {role} for {length}, from {first} to {last}.",
+        "fr": "{person} : {role} pendant {length}, du {first} au {last}.",
+    },
+    "days-between": {
+        "en": "{days} days between {first} and {last}.",
+        "fr": "{days} jours entre le {first} et le {last}.",
+    },
     "resolution-named": {"en": "Resolution {number}.", "fr": "Résolution {number}."},
     "series": {"en": "{measure}, year by year: {values}.",
                "fr": "{measure}, année par année : {values}."},
@@ -481,7 +489,7 @@ ROLE_NAMES: dict[str, dict[Lang, str]] = {
 _DATE_PATTERNS: dict[str, str] = {"day": "d MMMM y", "month": "LLLL y", "year": "y"}
 
 
-_DATE_PARAMS = ("date", "period")
+_DATE_PARAMS = ("date", "period", "first", "last")
 _QUOTED_PARAMS = ("names", "words")
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
@@ -504,6 +512,8 @@ def say(phrase: Phrase, lang: Lang = "en") -> str:
         args["role"] = role_name(args["role"], lang)
     if "country" in args:
         args["country"] = country_name(args["country"], lang)
+    if "months" in args:
+        args["length"] = human_length(int(args["months"]), lang)
     if "measure" in args:
         args["measure"] = measure_name(args["measure"], lang)
     if lang == "fr":
@@ -591,6 +601,15 @@ def human_span(first: PartialDate | str, last: PartialDate | str | None, lang: L
 
 # A count inside a list of values: not a year that labels the next count ("2014: 28").
 _COUNTS = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)(?![\d.:])")
+
+
+def human_length(months: int, lang: Lang = "en") -> str:
+    """A length of time in years and months: "5 years and 3 months", "5 ans et 3 mois"."""
+    years, rest = divmod(months, 12)
+    words = {"en": (("year", "years"), ("month", "months"), " and "),
+             "fr": (("an", "ans"), ("mois", "mois"), " et ")}[lang]
+    parts = [f"{n} {words[i][n != 1]}" for i, n in enumerate((years, rest)) if n]
+    return words[2].join(parts) or f"0 {words[1][1]}"
 
 
 def plain_number(value: float) -> str:

@@ -582,3 +582,14 @@ def test_a_place_alone_does_not_answer_what_the_question_asks_about_it(engine: E
 )
 def test_a_yearly_toll_counts_whom_the_question_names(engine: Engine, question, lang, line):
     assert _visible(engine.ask(question), lang).splitlines()[0] == line
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("how many years was annadif head of the mission", "5 years"),
+     ("how many days between the ogossagou and ber closures", "10 days"),
+     ("how long was koenders head of mission", "1 year and 4 months")],
+)
+def test_how_long_is_worked_out_from_the_dates(engine: Engine, question, fact):
+    answer = engine.ask(question)
+    assert answer.kind == "derived" and fact in _visible(answer).splitlines()[0]
