@@ -185,8 +185,10 @@ class Engine:
                    if self.ranker.figure_fits(q, f)
                    and (wanted is None or derive.counts_civilians(f) in (wanted, None))]
         countries = {e.phrase.replace(" ", "_") for e in q.entities if e.kind == "country"}
+        # The contingent named first; then, for a question without a date, the widest
+        # period ("in total": 276 since 2013 before 26 in 2022).
         figures.sort(key=lambda f: (not (countries and countries <= set(f.countries.split())),
-                                    f.year is None))
+                                    f.first if not q.dates else "", f.last > f.first))
         if not figures:
             return None
         found = figures[0]
@@ -247,8 +249,24 @@ class Engine:
         halves = comparison_halves(q.raw)
         if halves is None:
             return None
-        found = self._two_events(halves)
+        found = self._two_people(halves) or self._two_events(halves)
         return compose.comparison(q, found, self.sources) if found else None
+
+    def _two_people(self, halves: tuple[str, str]) -> list[Candidate] | None:
+        """Two people compared ("who was head of mission first, Annadif or Hamdi?"): each by
+        the entry that opens their time in office, from the dates of appointments."""
+        found: list[Candidate] = []
+        for text in halves:
+            people = [e for e in self.lexicon.parse(text).entities if e.kind == "person"]
+            if len(people) != 1:
+                return None
+            line = [h for role in derive.roles_of(self.tenures, people[0].phrase)
+                    for h in derive.holders(self.tenures, role) if h.person == people[0].phrase]
+            if not line:
+                return None
+            first = min(line, key=lambda h: h.first)
+            found.extend(Candidate(d, 1.0) for d in self.store.docs(first.doc_ids[:1]))
+        return found if len(found) == 2 and found[0].id != found[1].id else None
 
     def _two_events(self, halves: tuple[str, str]) -> list[Candidate] | None:
         """The event each half of a question names, each found on its own."""
