@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -136,10 +136,13 @@ class Entity:
     kind: str
     typed: str  # as the user wrote it, for "I don't know about ..."
     subjects: int  # how many entries have it as a subject
+    # Named as the one who said it ("according to Wane", "selon Wane"), not as what the
+    # question is about: it never rules an entry out.
+    cited: bool = False
 
     @property
     def hard(self) -> bool:
-        return self.kind in HARD_ENTITY_KINDS
+        return self.kind in HARD_ENTITY_KINDS and not self.cited
 
 
 @dataclass
@@ -223,6 +226,17 @@ class Question:
 
 
 _RAW_WORD = re.compile(r"[^\W_]+")
+
+
+_ACCORDING_TO = re.compile(r"\b(?:according to|selon|d apres|as counted by|as said by|"
+                           r"in the words of)\s+(?:\w+\s+){0,2}$")
+
+
+def _cited(flat: str, entity: Entity) -> bool:
+    """Whether the question names a person as the source of a figure ("according to Wane")."""
+    where = _position(flat, entity)
+    return (entity.kind == "person" and where is not None
+            and bool(_ACCORDING_TO.search(flat[:where])))
 
 
 def _position(flat: str, entity: Entity) -> int | None:
@@ -446,7 +460,8 @@ class Lexicon:
         typed_weak: dict[str, bool] = {}
         for term, src in traced:
             typed_weak[term] = typed_weak.get(term, True) and len(src) == 1 and src[0] in WEAK_WORDS
-        entities = self._find_entities(question, typed_words[:MAX_TERMS])
+        entities = [replace(e, cited=True) if _cited(flat, e) else e
+                    for e in self._find_entities(question, typed_words[:MAX_TERMS])]
         numbers = tuple(int(w) for w in words if w.isdigit() and len(w) <= 6)
         known_resolutions = {e.phrase for e in entities if e.kind == "resolution"}
         for number in numbers:

@@ -593,3 +593,10 @@ def test_a_yearly_toll_counts_whom_the_question_names(engine: Engine, question, 
 def test_how_long_is_worked_out_from_the_dates(engine: Engine, question, fact):
     answer = engine.ask(question)
     assert answer.kind == "derived" and fact in _visible(answer).splitlines()[0]
+
+
+def test_a_person_named_as_the_source_of_a_figure_is_not_its_subject(engine: Engine):
+    """"According to Wane" says who counted, not what the toll is about."""
+    q = engine.lexicon.parse("how many peacekeepers did minusma lose in 2022 according to wane")
+    assert q.entities and not q.hard_entities
+    assert "26" in _visible(engine.ask(q.raw)).splitlines()[0]
