@@ -101,9 +101,9 @@ class Concept:
     # Where one word fixes the kinds whatever else is said ("the first *camp* closed in the
     # withdrawal": a camp closing, not a national force's withdrawal).
     fixed: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # Whether it happens once to a thing: of several closings of one place (Camp Castor in
-    # December 2023, the Gao camp in July 2024), the last is when the mission left it.
-    latest_wins: bool = False
+    # The kinds of entry that happen once to a thing: of several closings of one place (Camp
+    # Castor in December 2023, the Gao camp in July 2024), the last is when the mission left it.
+    latest_wins: tuple[str, ...] = ()
     # Words an entry of its kinds covers when this concept is asked: a request *is* about the
     # thing requested ("when did Mali ask MINUSMA to leave?": a request to withdraw).
     objects: frozenset[str] = frozenset()
@@ -131,7 +131,7 @@ TOPICS: dict[str, Concept] = {
                      True, (("closed", CAMP_CLOSING_KINDS),
                             ("handed", ("handover", "camp-closure")),
                             ("withdrawal", ("withdrawal", "camp-closure"))),
-                     fixed=(("camp", CAMP_CLOSING_KINDS),), latest_wins=True),
+                     fixed=(("camp", CAMP_CLOSING_KINDS),), latest_wins=CAMP_CLOSING_KINDS),
     "attack": Concept(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
                                "ambush"}), ("attack", "incident"), 1, True),
     "casualties": Concept(frozenset({"killed", "toll", "wounded"}),

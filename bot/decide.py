@@ -38,6 +38,7 @@ SUGGEST_FLOOR = 0.3  # weaker candidates are noise, not "closest topics"
 CHOICE_MARGIN = 0.05  # candidates this close about different subjects: ask "which one?"
 RELATED_MARGIN = 0.15  # see-also topics scored this close to the answer
 MAX_CHOICES = 4
+WORDING_MARGIN = 0.1  # a rival worded this much further from the question is no rival
 # A one-word question about a noun this common fits too many entries to pick one.
 VAGUE_SHARE = 0.02
 
@@ -103,23 +104,27 @@ def choose(q: Question, ranked: Sequence[Candidate], *, df: dict[str, int], n_do
         options = [c for c in ranked if c.score >= SUGGEST_FLOOR]
         if len(options) >= 2:
             return Decision("which-one", tuple(options[:MAX_CHOICES]))
+    last = last_of_several(q, [c for c in ranked if c.score >= bar])
+    if last is not None:
+        # Several closings of the one place asked about: the mission left it with the last.
+        return Decision("answer", (last,))
     found = rivals(q, best, ranked, bar, thresholds.choice_margin)
-    if found and once(q, [best, *found]):
-        latest = max([best, *found], key=lambda c: c.doc.date_lo or "")
-        return Decision("answer", (latest,))
     if found:
         return Decision("which-one", (best, *found[: MAX_CHOICES - 1]))
     return Decision("answer", (best,))
 
 
-def once(q: Question, options: Sequence[Candidate]) -> bool:
-    """Whether the options are one place's closings and the question's concept happens once
-    to a place ("when did MINUSMA leave Gao?"): then the last of them is the answer."""
-    if not any(TOPICS[t].latest_wins for t in q.topics) or not q.hard_entities:
-        return False
-    kinds = {k for t in q.topics if TOPICS[t].latest_wins for k in TOPICS[t].defined_by}
-    mains = {c.doc.main_subject for c in options}
-    return len(mains) == 1 and all(c.doc.event_kind in kinds for c in options)
+def last_of_several(q: Question, options: Sequence[Candidate]) -> Candidate | None:
+    """Where the question's concept happens once to a place ("when did MINUSMA leave Gao?")
+    and the best options are several such happenings of the place it names, the last."""
+    kinds = {k for t in q.topics for k in TOPICS[t].latest_wins}
+    places = {e.phrase for e in q.hard_entities}
+    if not kinds or not places or not options:
+        return None
+    same = [c for c in options if c.doc.main_subject in places and c.doc.event_kind in kinds]
+    if len(same) < 2 or options[0] not in same:
+        return None
+    return max(same, key=lambda c: c.doc.date_lo or "")
 
 
 def uncounted(q: Question, best: Candidate) -> bool:
@@ -200,7 +205,9 @@ def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate],
             and best.score - c.score <= margin
             # A rival covers the question about as well: not one lacking a word the best has
             # ("9 ... ambush" against an attack with neither).
-            and c.coverage >= best.coverage - margin and _distinct(q, best, c)]
+            and c.coverage >= best.coverage - margin
+            # nor one worded much further from the question (scores near 1 are capped alike)
+            and c.similarity >= best.similarity - WORDING_MARGIN and _distinct(q, best, c)]
 
 
 def related(best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:
