@@ -282,7 +282,8 @@ def comparison_halves(question: str) -> tuple[str, str] | None:
     if len(parts) != 2:
         return None
     first, second = (_COMPARE_LEAD.sub("", parts[0]).strip(" ,:?"), parts[1].strip(" ,:?"))
-    if not first or not second:
+    # Each half names something: "la Suède quitte la MINUSMA avant quelle date ?" asks a date.
+    if not terms(first) or not terms(second):
         return None
     return first, second
 
