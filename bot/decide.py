@@ -138,8 +138,7 @@ def uncounted(q: Question, best: Candidate) -> bool:
 
 
 # What ranking notes against a candidate (bot/rank.py): another kind, type, subject or date.
-_DOUBTS = ("gives no", "a ", "about ", "date differs", "date overlaps", "not about",
-           "names it on the side")
+_DOUBTS = ("gives no", "a ", "about ", "date differs", "date overlaps", "not about")
 
 
 def _doubts(best: Candidate) -> bool:
