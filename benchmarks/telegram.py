@@ -6,7 +6,9 @@ Bot API imitation (tests/fake_telegram.py), with the real python-telegram-bot ov
 
 Runs: with the rate limiter relaxed (what the bot itself can do), with Telegram's own limits
 (30 messages per second overall), which is what a real deployment gets, and a flood: one user
-sends 600 questions while ten others ask one each, to show what the others wait. Then hostile
+sends 600 questions while ten others ask one each, to show what the others wait; and the
+relaxed burst again as conversations (half the lines follow-ups such as "and in 2022?"), to
+show that keeping each chat's last question costs no latency. Then hostile
 use (issue 22): 2,000 users each asking for a 500-item list (the page cache's memory), and the
 curators' /unanswered and /export on a log of 260,000 rows.
 
@@ -33,11 +35,17 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["When did MINUSMA leave Kidal?", "sevare", "which closed first, Ansongo or Sévaré?",
              "what happened in December 2023?", "Combien de casques bleus sont morts au Mali ?",
              "capital of Peru", "ansogo clsoure", "Who led MINUSMA?"]
+# A conversation per chat, in order: each follow-up is read against the chat's last question.
+CONVERSATION = ["Who led MINUSMA in 2016?", "and in 2022?", "who came before him?",
+                "et en 2019 ?", "When did MINUSMA leave Kidal?", "and Gao?", "et Tombouctou ?",
+                "How many peacekeepers were killed in 2017?"]
 
 
 async def measure(updates: int, chats: int, limiter: RetryingRateLimiter,
-                  pace: float | None = None, log: bool = True) -> list[str]:
-    """Push `updates` questions (all at once, or `pace` per second) and time the replies."""
+                  pace: float | None = None, log: bool = True,
+                  script: list[str] | None = None) -> list[str]:
+    """Push `updates` questions (all at once, or `pace` per second) and time the replies;
+    with a `script`, each chat says its lines in order (a conversation)."""
     fake = FakeTelegram()
     fake.start()
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,8 +57,9 @@ async def measure(updates: int, chats: int, limiter: RetryingRateLimiter,
             ids = []
             for i in range(updates):
                 chat = 10_000 + i % chats  # each chat is one user, as in private chats
-                ids.append(fake.message(QUESTIONS[i % len(QUESTIONS)], chat_id=chat,
-                                        user_id=chat))
+                said = (script[(i // chats) % len(script)] if script
+                        else QUESTIONS[i % len(QUESTIONS)])
+                ids.append(fake.message(said, chat_id=chat, user_id=chat))
                 if pace:
                     await asyncio.sleep(1 / pace)
             await fake.wait_for(lambda: len(fake.sent) >= updates or fair.dropped > 0,
@@ -126,7 +135,6 @@ async def list_flood(waves: int = 3, users: int = 1000) -> list[list[str]]:
     before, the page cache kept every rendered answer (1.5 GB for 2,000). Memory is read after
     each wave: bounded means flat from one wave to the next (the first wave also pays for the
     allocator's arenas, which Python keeps)."""
-    from bot.telegram.handlers import PAGES
     from bot.telegram.keyboards import PageCache
 
     fake = FakeTelegram()
@@ -136,7 +144,7 @@ async def list_flood(waves: int = 3, users: int = 1000) -> list[list[str]]:
         async with running_bot(fake, ROOT / "knowledge", Path(tmp) / "index.sqlite",
                                limiter=RetryingRateLimiter(overall_max_rate=100_000,
                                                            group_max_rate=100_000)) as app:
-            cache: PageCache = app.bot_data[PAGES]
+            cache: PageCache = app.bot_data.pages
             rows.append(["before", "", f"{rss_mb():.0f} MB", "0", "0 KB"])
             for wave in range(waves):
                 started = time.perf_counter()
@@ -304,12 +312,19 @@ def main() -> None:
     ]
     rows = [[name, *asyncio.run(measure(n, args.chats, limiter, pace))]
             for name, n, limiter, pace in runs]
+    # The same load as a conversation: half the questions are follow-ups ("and in 2022?").
+    rows.append(["relaxed, follow-ups",
+                 *asyncio.run(measure(args.updates, args.chats, relaxed(), None,
+                                      script=CONVERSATION))])
     print("# Telegram bot against the local Bot API imitation\n")
     print(table(["limits", "arrivals", "updates", "chats", "wall time", "replies/s", "p50 ms",
                  "p99 ms", "rejected"], rows))
     print("\nLatency runs from the update being queued at the imitation to the reply reaching "
           "it. In a burst it is mostly queueing; the paced run shows what one user waits. The "
-          "imitation runs in the same process, so it shares the CPU with the bot.\n")
+          "imitation runs in the same process, so it shares the CPU with the bot. The "
+          "follow-ups run is the relaxed burst as conversations: each chat asks "
+          f"{len(CONVERSATION)} lines in order, half of them follow-ups read against the "
+          "chat's last question.\n")
     print("# The question log's cost\n")
     pairs = []
     for n in range(5):  # paired runs, in alternating order, so that drift cancels out

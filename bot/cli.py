@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot import pictures
 from bot.config import Config, ConfigError, load_config
+from bot.conversation import Conversations, chose, converse, subject_of
 from bot.coverage import coverage, report
 from bot.engine import Engine, open_resilient
 from bot.i18n import LANGS, Lang, say
@@ -351,6 +352,9 @@ def _ask(engine: Engine, question: str, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CONSOLE = "console"  # the console's one conversation
+
+
 def _chat(engine: Engine) -> int:
     try:
         import readline
@@ -364,6 +368,7 @@ def _chat(engine: Engine) -> int:
     print(say(Phrase.of("console-intro", events=counts.get("events", 0),
                         faq=counts.get("faq", 0), sources=counts.get("sources", 0)), lang))
     choices: list[Topic] = []
+    memory = Conversations(size=1)  # one person at the console
     try:
         while True:
             try:
@@ -391,16 +396,27 @@ def _chat(engine: Engine) -> int:
                 print(say(Phrase.of("picture-written", path=str(path)), lang) + "\n")
                 if kind == "map":
                     continue
+            about = ""
             if line.isdigit() and 1 <= int(line) <= len(choices):
                 # A number picks one of the "which one?" choices just offered, in the
                 # language they were offered in.
                 answer = engine.topic(choices[int(line) - 1].doc_id) or engine.ask(line)
+                chose(engine, memory, CONSOLE, answer)
+            elif line == "/timeline":
+                lang = _lang("auto", "")
+                answer = engine.timeline()
             else:
-                lang = _lang("auto", line if line != "/timeline" else "")
-                answer = engine.timeline() if line == "/timeline" else engine.ask(line)
+                # The same conversation as in Telegram: "and Gao?" follows the last question.
+                exchange = converse(engine, memory, CONSOLE, line,
+                                    user_language=os.environ.get("LANG"))
+                answer, lang = exchange.answer, exchange.lang
+                about = subject_of(exchange.frame, lang)
+                if exchange.rewritten:
+                    print("(" + say(Phrase.of("read-as", question=exchange.question), lang)
+                          + ")")
             choices = list(answer.choices)
             elapsed = (time.perf_counter() - started) * 1000
-            print(render_plain(answer, lang=lang))
+            print(render_plain(answer, lang=lang, about=about))
             print(f"({answer.kind}, confidence {answer.confidence:.2f}, {elapsed:.1f} ms)\n")
     except KeyboardInterrupt:
         print()

@@ -205,8 +205,10 @@ def rivals(q: Question, best: Candidate, ranked: Sequence[Candidate],
             # A rival covers the question about as well: not one lacking a word the best has
             # ("9 ... ambush" against an attack with neither).
             and c.coverage >= best.coverage - margin
-            # nor one worded much further from the question (scores near 1 are capped alike)
-            and c.similarity >= best.similarity - WORDING_MARGIN and _distinct(q, best, c)]
+            # nor, when the question names something, one worded much further from it (scores
+            # near 1 are capped alike); a question naming nothing cannot tell camps apart
+            and (not (q.entities or q.dates) or c.similarity >= best.similarity - WORDING_MARGIN)
+            and _distinct(q, best, c)]
 
 
 def related(best: Candidate, ranked: Sequence[Candidate]) -> list[Candidate]:

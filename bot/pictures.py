@@ -78,7 +78,8 @@ def camp_closures(store: Store) -> list[Closure]:
     last: dict[str, Any] = {}
     for doc in docs:  # in date order: a later one replaces an earlier one
         entry = doc.entry
-        if (doc.date_lo or "") >= first and entry.places:
+        if (doc.date_lo or "") >= first and entry.places and not _ahead_of_closure(
+                doc, closures):
             last[entry.places[0]] = doc
     found = []
     for place, doc in last.items():
@@ -87,6 +88,17 @@ def camp_closures(store: Store) -> list[Closure]:
         found.append(Closure(place, at.name_fr if at else place, doc.date or "",
                              tuple(entry.sources), at))
     return sorted(found, key=lambda c: (c.date, c.place))
+
+
+def _ahead_of_closure(doc: Any, closures: Sequence[Any]) -> bool:
+    """A site handed over ahead of a later camp closure that names its place (Mopti's
+    annexes, before the Sévaré camp of the Mopti region closed) is a step of that closure,
+    not another camp: counting it would show a camp the answers never count."""
+    if doc.event_kind == "camp-closure":
+        return False
+    place = doc.entry.places[0]
+    return any((c.date_lo or "") > (doc.date_lo or "") and place in c.entry.places[1:]
+               for c in closures)
 
 
 @dataclass(frozen=True)

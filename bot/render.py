@@ -13,7 +13,7 @@ import html
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.i18n import Lang, human_date, human_span, say
 from bot.models import Answer, Citation, Claim, Item, Phrase, Source, Topic
@@ -70,6 +70,31 @@ def headline_of(answer: Answer, lang: Lang = "en") -> str:
     return say(answer.headline, lang)
 
 
+_COUNT_WORDS: dict[Lang, tuple[str, ...]] = {
+    "en": ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+    "fr": ("", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"),
+}
+
+
+def prompt_of(answer: Answer, lang: Lang = "en", about: str = "") -> str:
+    """The first line of an answer as the reader sees it, a question back included: a "which
+    one?" names what is ambiguous and how many answers fit ("Gao: two possible answers. Which
+    one do you mean?"), a "did you mean?" names what it offers."""
+    key = answer.headline.key if answer.headline is not None else ""
+    if answer.kind == "choice" and key == "which-one" and answer.choices:
+        count = len(answer.choices)
+        words = _COUNT_WORDS[lang]
+        spelt = words[count] if count < len(words) else str(count)
+        if about:
+            return say(Phrase.of("which-one-about", about=about, count=spelt), lang)
+        line = say(Phrase.of("which-one-count", count=spelt), lang)
+        return line[:1].upper() + line[1:]
+    if answer.kind == "choice" and key == "did-you-mean" and len(answer.choices) == 1:
+        return say(Phrase.of("did-you-mean-this", topic=topic_label(answer.choices[0], lang)),
+                   lang)
+    return headline_of(answer, lang)
+
+
 def _all_citations(items: Iterable[Item]) -> list[Citation]:
     """Every source the items cite, once, in the order first cited."""
     unique: dict[str, Citation] = {}
@@ -96,9 +121,10 @@ def _heading(text: str, lang: Lang) -> str:
     return f"{text} :" if lang == "fr" else f"{text}:"
 
 
-def render_plain(answer: Answer, *, lang: Lang = "en", show_confidence: bool = False) -> str:
+def render_plain(answer: Answer, *, lang: Lang = "en", show_confidence: bool = False,
+                 about: str = "") -> str:
     numbers = _numbered(answer.items)
-    headline = headline_of(answer, lang)
+    headline = prompt_of(answer, lang, about)
     parts = [headline] if headline else []
     for item in answer.items:
         line = fact_line(item, lang)
@@ -171,18 +197,55 @@ def cut(text: str, units: int) -> str:
 
 
 _SENTENCE_END = re.compile(r"[.!?…»\"”)](?=\s+[A-ZÀ-Ý«\"“(0-9])")
+# Words whose full stop ends no sentence: titles and ranks before a name ("Lt. Gen. Dennis
+# Gyllensporre", "M. Annadif"), "No. 2100", "U.N.", Latin shorthand.
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "cpt", "sgt", "cpl", "pte",
+    "st", "no", "nos", "jr", "sr", "vs", "etc", "e.g", "i.e", "u.n", "u.s", "u.k", "m", "mm",
+    "mme", "mlle", "mgr", "pr", "cf", "approx", "fig", "art", "res", "vol", "p", "pp", "ca",
+    "brig", "adm", "cmdr", "hon", "rev", "prof", "env", "av", "ex",
+})
+# A first sentence longer than the room for it is still shown whole, up to this many times
+# the room: a reader must never see "personnel to leave by…" with the date behind the quote.
+SENTENCE_STRETCH = 4
+
+
+def _ends_sentence(text: str, at: int) -> bool:
+    """Whether the punctuation at `at` closes a sentence, not an abbreviation or an
+    initial ("Mahamat S. Annadif")."""
+    if text[at] != ".":
+        return True
+    word = re.search(r"([\w.]+)$", text[:at])
+    if word is None:
+        return True
+    token = word.group(1)
+    if len(token) == 1 and token.isalpha():
+        return False  # an initial
+    return token.casefold() not in _ABBREVIATIONS
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Where each sentence of `text` ends (the index after its closing punctuation)."""
+    return [m.end() for m in _SENTENCE_END.finditer(text) if _ends_sentence(text, m.start())]
 
 
 def split_within(text: str, units: int) -> tuple[str, str]:
-    """Whole sentences of `text` fitting `units` UTF-16 units, and the rest; a first sentence
-    too long on its own is cut at a word."""
+    """Whole sentences of `text` fitting `units` UTF-16 units, and the rest. A first sentence
+    too long on its own is shown whole when it fits `SENTENCE_STRETCH` times the room, so
+    that dates, names and figures are never split; only a sentence longer than that (no
+    real entry's) is cut at a word."""
     if tg_len(text) <= units:
         return text, ""
+    ends = sentence_ends(text)
     best = 0
-    for found in _SENTENCE_END.finditer(text):
-        if tg_len(text[: found.end()]) > units:
+    for end in ends:
+        if tg_len(text[:end]) > units:
             break
-        best = found.end()
+        best = end
+    if not best and ends and tg_len(text[:ends[0]]) <= units * SENTENCE_STRETCH:
+        best = ends[0]
+    if not best and tg_len(text) <= units * SENTENCE_STRETCH:
+        return text, ""  # one sentence, whole
     if best:
         return text[:best], text[best:].strip()
     shown = cut(text, units)
@@ -223,10 +286,11 @@ def _detailed(answer: Answer) -> bool:
 
 
 def _telegram(answer: Answer, items: Sequence[Item], lang: Lang, brief: bool, page: int,
-              pages: int, compact: bool, context_units: int, rest_units: int) -> str:
+              pages: int, compact: bool, context_units: int, rest_units: int,
+              about: str = "") -> str:
     numbers = _numbered(items)
     parts: list[str] = []
-    headline = headline_of(answer, lang)
+    headline = prompt_of(answer, lang, about)
     if headline:
         parts.append(f"<b>{_e(headline)}</b>")
     rest = ""
@@ -246,7 +310,8 @@ def _telegram(answer: Answer, items: Sequence[Item], lang: Lang, brief: bool, pa
                 note = say(Phrase.of("differ-count", count=len(item.versions)), lang)
                 block.append(f"<i>{_e(note)}</i>")
                 disputed.append(f"<i>{_e(say(Phrase.of('differ'), lang))}</i>")
-                disputed.extend(f"– {_e(cut(claim_of(v, lang), LINE_UNITS))} "
+                # Each account whole, whatever its length: cut, it would lose its fact.
+                disputed.extend(f"– {_e(claim_of(v, lang))} "
                                 f"{_refs(v.citations, numbers)}" for v in item.versions)
             parts.append("\n".join(line for line in block if line))
     elif items:
@@ -271,7 +336,7 @@ def _telegram(answer: Answer, items: Sequence[Item], lang: Lang, brief: bool, pa
     if disputed:
         hidden.append("\n".join(disputed))
     if rest and rest_units:
-        hidden.append(_e(cut(rest, rest_units)))
+        hidden.append(_e(split_within(rest, rest_units)[0]))
     if cites:
         if brief:
             cites = cites[:3]
@@ -283,8 +348,9 @@ def _telegram(answer: Answer, items: Sequence[Item], lang: Lang, brief: bool, pa
 
 
 def render_telegram(answer: Answer, *, lang: Lang = "en", brief: bool = False, page: int = 0,
-                    limit: int = TELEGRAM_LIMIT) -> Rendered:
-    """One page of an answer as Telegram HTML, within `limit` visible UTF-16 units."""
+                    limit: int = TELEGRAM_LIMIT, about: str = "") -> Rendered:
+    """One page of an answer as Telegram HTML, within `limit` visible UTF-16 units; `about`
+    names what a "which one?" is about."""
     size = GROUP_PAGE_ITEMS if brief else PAGE_ITEMS
     pages = page_count(answer, brief)
     page = min(max(page, 0), pages - 1)
@@ -293,24 +359,25 @@ def render_telegram(answer: Answer, *, lang: Lang = "en", brief: bool = False, p
     # Less and less: the rest of the story behind the quote, sources' titles, the context.
     for compact, units, rest in ((False, context, REST_UNITS), (True, context, REST_UNITS // 3),
                                  (True, 100, 0)):
-        text = _telegram(answer, items, lang, brief, page, pages, compact, units, rest)
+        text = _telegram(answer, items, lang, brief, page, pages, compact, units, rest, about)
         if visible_len(text) <= limit:
             return Rendered(text, page, pages)
     # Only a pathological headline gets here (a curator's essay pasted as a label).
-    return Rendered(_e(cut(headline_of(answer, lang) or fact_line(items[0], lang), limit)),
-                    page, pages)
+    return Rendered(_e(cut(prompt_of(answer, lang, about) or fact_line(items[0], lang),
+                           limit)), page, pages)
 
 
-def render_html(answer: Answer, *, lang: Lang = "en", brief: bool = False) -> str:
-    """The first page of an answer as Telegram HTML; later pages say how many items follow."""
-    rendered = render_telegram(answer, lang=lang, brief=brief)
+def render_html(answer: Answer, *, lang: Lang = "en", brief: bool = False,
+                limit: int = TELEGRAM_LIMIT) -> str:
+    """The first page of an answer as Telegram HTML; later pages say how many items follow
+    (for a message that cannot be paged: the console's --html, an inline answer)."""
+    rendered = render_telegram(answer, lang=lang, brief=brief, limit=limit)
     if rendered.pages == 1:
         return rendered.text
     size = GROUP_PAGE_ITEMS if brief else PAGE_ITEMS
-    shown = Answer(answer.kind, answer.question, answer.confidence, answer.headline,
-                   answer.items[:size], answer.topics, answer.choices,
-                   answer.more + len(answer.items) - size, answer.narrow)
-    return render_telegram(shown, lang=lang, brief=brief).text
+    shown = replace(answer, items=answer.items[:size],
+                    more=answer.more + len(answer.items) - size)
+    return render_telegram(shown, lang=lang, brief=brief, limit=limit).text
 
 
 def render_sources(sources: Sequence[Source], *, lang: Lang = "en", page: int = 0) -> Rendered:

@@ -707,6 +707,13 @@ class FakeTelegram:
         ids = [r.get("id", "") for r in results]
         if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
             raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        button = params.get("button") or {}
+        if isinstance(button, str):
+            button = json.loads(button)
+        start = button.get("start_parameter")
+        if button and (not button.get("text") or (start is not None and not re.fullmatch(
+                r"[A-Za-z0-9_-]{1,64}", str(start)))):
+            raise ApiError(400, "Bad Request: START_PARAM_INVALID")
         for result in results:
             content = result.get("input_message_content") or {}
             check_text(content.get("message_text"), content.get("parse_mode"))

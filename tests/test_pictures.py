@@ -82,3 +82,18 @@ def test_draw_command_writes_the_picture_and_prints_its_caption(tmp_path, capsys
     assert main(["--knowledge", str(KNOWLEDGE), "--db", str(tmp_path / "i.sqlite"), "draw",
                  "map", "--out", str(notes)]) == 1
     assert notes.read_text() == "not a picture"
+
+
+@pytest.mark.parametrize(("lang", "question"), [
+    ("en", "How many camps did MINUSMA have?"),
+    ("fr", "Combien de camps la MINUSMA avait-elle ?")])
+def test_pictures_count_the_camps_the_answers_count(engine, shown, lang, question):
+    """A site handed over ahead of a later camp closure (Mopti's annexes, before the Sévaré
+    camp of the Mopti region closed) is not a fourteenth camp."""
+    places = [c.place for c in shown.closures]
+    assert "Mopti" not in places and len(places) == len(set(places)) == 13
+    answered = engine.ask(question)
+    assert answered.headline is not None
+    assert float(dict(answered.headline.params)["value"]) == 13
+    for kind in pictures.KINDS:
+        assert " 13 " in pictures.caption(kind, shown, lang).split("\n", 1)[0]

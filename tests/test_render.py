@@ -1,6 +1,7 @@
 import html
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -12,6 +13,7 @@ from bot.render import (
     render_plain,
     render_sources,
     render_telegram,
+    render_visible,
     split_within,
     tg_len,
     visible_len,
@@ -128,11 +130,67 @@ def test_choices_are_numbered_with_their_dates():
     answer = Answer("choice", "q", 0.8, Phrase.of("which-one"),
                     choices=(Topic("a", "Attack on <Kidal>", "2016-02-12"), Topic("b", "Other")))
     plain = render_plain(answer)
-    assert "Which one do you mean?" in plain
+    assert "Two possible answers. Which one do you mean?" in plain
     assert "1. Attack on <Kidal> (12 February 2016)" in plain and "2. Other" in plain
     html_text = render_html(answer)  # in Telegram the choices are buttons
-    assert html_text == "<b>Which one do you mean?</b>"
+    assert html_text == "<b>Two possible answers. Which one do you mean?</b>"
     assert_telegram_safe(html_text)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Gao: two possible answers. Which one do you mean?"),
+    ("fr", "Gao : deux réponses possibles. Laquelle voulez-vous dire ?")])
+def test_a_which_one_names_what_is_ambiguous(lang, expected):
+    answer = Answer(kind="choice", question="q", confidence=0.8,
+                    headline=Phrase.of("which-one"),
+                    choices=(Topic("a", "A", "2023-12-12"), Topic("b", "B", "2024-07-22")))
+    assert render_telegram(answer, lang=lang, about="Gao").text == f"<b>{expected}</b>"
+    assert render_plain(answer, lang=lang, about="Gao").startswith(expected)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Did you mean Kidal closes (31 October 2023)?"),
+    ("fr", "Vouliez-vous dire Kidal ferme (31 octobre 2023) ?")])
+def test_did_you_mean_names_what_it_offers(lang, expected):
+    answer = Answer(kind="choice", question="q", confidence=0.4,
+                    headline=Phrase.of("did-you-mean"),
+                    choices=(Topic("k", "Kidal closes", "2023-10-31", "Kidal ferme"),))
+    assert parse_shown(render_telegram(answer, lang=lang).text) == expected
+
+
+def parse_shown(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+# --- whole sentences ------------------------------------------------------------------------
+
+LONG_FIRST = ("On 30 June 2023 the Security Council ended the mandate and asked all "
+              "personnel to leave by 31 December 2023, with Lt. Gen. Dennis Gyllensporre's "
+              "successor, Firhoun Ag Alinsar of the Ifoghas, and 13,289 peacekeepers "
+              "counted in the last report of the mission to the Council in New York. "
+              "A second sentence follows.")
+
+
+@pytest.mark.parametrize("brief", [False, True])
+def test_a_long_first_sentence_is_shown_whole(brief):
+    shown, rest = split_within(LONG_FIRST, 150 if brief else 300)
+    assert shown.endswith("in New York.") and rest == "A second sentence follows."
+    assert "31 December 2023" in shown and "Firhoun Ag Alinsar" in shown and "13,289" in shown
+
+
+def test_abbreviations_and_initials_end_no_sentence():
+    text = "Lt. Gen. Dennis Gyllensporre took command. Mahamat S. Annadif left. " + "x " * 200
+    shown, _ = split_within(text, 60)
+    assert shown == "Lt. Gen. Dennis Gyllensporre took command."
+
+
+def test_a_disputed_account_keeps_its_fact_whatever_its_length():
+    claim = "Selon la MINUSMA, " + "le convoi a été retardé par des engins explosifs, " * 6 \
+        + "et le camp a été remis le 31 octobre 2023."
+    item = Item("T", "Context.", (CITE,), versions=(Claim(claim, (CITE,)),), when="2023-10-31")
+    text = render_html(Answer("fact", "q", 0.9, None, (item,)), lang="fr")
+    assert html.escape(claim, quote=False) in text
+    assert_telegram_safe(text)
 
 
 def test_a_long_french_item_is_cut_in_french():
@@ -149,3 +207,31 @@ def test_every_catalogue_string_exists_in_both_languages():
 
     for key, texts in CATALOGUE.items():
         assert set(texts) == {"en", "fr"} and all(texts.values()), key
+
+
+SENTENCE_CLOSED = re.compile(r"[.!?»\"”)]$")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_entry_shows_whole_sentences_in_both_languages(engine, lang):
+    """Every entry of the knowledge, as a private chat, a group and the strict judge see it:
+    what is visible before the quote ends at a sentence's end, and each disputed account is
+    there whole."""
+    broken = []
+    for doc_id in engine.store.all_ids():
+        answer = engine.topic(doc_id)
+        assert answer is not None
+        item = answer.items[0]
+        for brief in (False, True):
+            rendered = render_telegram(answer, lang=lang, brief=brief).text
+            visible = parse_shown(rendered.split("<blockquote", 1)[0]).strip()
+            story = re.sub(r"(?:\[\d+\])+$", "", visible.split("\n")[1]).strip()
+            if not SENTENCE_CLOSED.search(story):
+                broken.append((doc_id, "group" if brief else "private", story[-40:]))
+            for version in item.versions:
+                claim = version.text_fr if lang == "fr" and version.text_fr else version.text
+                assert html.escape(claim, quote=False) in rendered, (doc_id, claim)
+        judged = render_visible(answer, lang=lang).split("\n")[-1]
+        if not SENTENCE_CLOSED.search(judged):
+            broken.append((doc_id, "judge", judged[-40:]))
+    assert broken == []

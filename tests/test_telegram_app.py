@@ -74,7 +74,9 @@ async def test_group_answers_only_when_addressed(fake, bot):
     fake.message("and Goundam?", chat_id=group, chat_type="supergroup",
                  reply_to=fake.to_chat(group)[0])
     await fake.wait_for(lambda: len(fake.to_chat(group)) == 4)
-    assert fake.to_chat(group)[3].shown.startswith("16 August 2023")
+    # A reply continues the thread: "and Goundam?" is read against the question replied to.
+    followed = fake.to_chat(group)[3].shown
+    assert followed.startswith("Read as: ") and "\n\n16 August 2023" in followed
     fake.message("one more unrelated line", chat_id=group, chat_type="supergroup")
     fake.message("/start@other_bot", chat_id=group, chat_type="supergroup")
     marker = fake.message(f"/ask@{BOT_USERNAME} goundam", chat_id=group,
@@ -242,7 +244,7 @@ async def test_production_limiter_keeps_telegram_limits(tmp_path: Path) -> None:
     # Sixty messages to sixty private chats take about a second at 30 a second.
     assert await elapsed(list(range(1, 61))) >= 0.8
     await limiter.shutdown()
-    app.bot_data["answers"].close()
+    app.bot_data.answers.close()
 
 
 # --- failure modes: every one answers the person who asked -------------------------------------

@@ -126,17 +126,20 @@ async def test_timeline_and_sources_are_one_paged_message_each(fake, bot, langua
     assert any(d.startswith(f"p:tl.{language}:") for d in fake.button_data(timeline))
 
 
-async def test_choices_are_buttons_that_answer_in_place(fake, bot):
-    fake.message("When was the camp handed over?", chat_id=23)
+async def test_choices_answer_below_and_stay_usable(fake, bot):
+    fake.message("When was Tessalit attacked?", chat_id=23)
     first = await only(fake, 23)
-    assert "Which one do you mean?" in first.shown
+    assert re.fullmatch(r"Tessalit: \w+ possible answers\. Which one do you mean\?",
+                        first.shown)
     choices = fake.button_data(first)
     assert len(choices) >= 2 and all(d.startswith("c:en:") for d in choices)
     fake.press(choices[1], on=first)
-    await fake.wait_for(lambda: fake.edits)
-    answered = fake.current(first)
-    assert "Sources" in answered.shown and "Which one" not in answered.shown
-    assert len(fake.to_chat(23)) == 1 and fake.callback_answers
+    await fake.wait_for(lambda: len(fake.to_chat(23)) == 2)
+    fake.press(choices[0], on=first)  # the other choice is still there
+    await fake.wait_for(lambda: len(fake.to_chat(23)) == 3)
+    for answered in fake.to_chat(23)[1:]:
+        assert "Sources" in answered.shown and answered.reply_to == first.message_id
+    assert fake.current(first).shown == first.shown and not fake.edits
 
 
 async def test_declines_offer_closest_topics_and_answers_offer_more_as_buttons(fake, bot):
@@ -146,8 +149,10 @@ async def test_declines_offer_closest_topics_and_answers_offer_more_as_buttons(f
     closest = fake.button_data(declined)
     assert closest and all(d.startswith("c:en:") for d in closest)
     fake.press(closest[0], on=declined)
-    await fake.wait_for(lambda: fake.edits)
-    assert "Sources" in fake.current(declined).shown
+    await fake.wait_for(lambda: len(fake.to_chat(24)) == 2)
+    # The decline stays as it was: the chat never reads as a wrong answer to the question.
+    assert fake.current(declined).shown == declined.shown and not fake.edits
+    assert "Sources" in fake.to_chat(24)[1].shown
     fake.message("When did MINUSMA leave Kidal?", chat_id=25)
     answer = await only(fake, 25)
     see_also = [d for d in fake.button_data(answer) if d.startswith("t:en:")]

@@ -16,7 +16,6 @@ from telegram import Update
 
 from bot.querylog import Logged, QuestionLog
 from bot.telegram import curators
-from bot.telegram.handlers import PAGES
 from bot.telegram.keyboards import Kept, PageCache
 from bot.telegram.limits import FairUse
 from tests.conftest import ADMIN
@@ -54,13 +53,13 @@ async def test_forged_vote_data_is_refused_and_the_log_keeps_writing(fake, bot, 
     await only(fake, 32)
     log = tmp_path / "questions.sqlite"
     await fake.wait_for(lambda: len(rows_in(log, "select 1 from questions")) == 2, timeout=10)
-    assert bot.bot_data["question_log"].failures == 0  # the writer never failed
+    assert bot.bot_data.log.failures == 0  # the writer never failed
 
 
 async def test_a_flood_of_long_lists_keeps_questions_not_answers(fake, bot):
     """2,000 questions for a 500-item list took the process from 93 MB to 1.6 GB: the cache
     now keeps each list's question, within a byte budget, and pages are worked out again."""
-    cache: PageCache = bot.bot_data[PAGES]
+    cache: PageCache = bot.bot_data.pages
     for n in range(40):
         fake.message("What happened after 2012?", chat_id=5000 + n, user_id=5000 + n)
     await fake.wait_for(lambda: all(fake.to_chat(5000 + n) for n in range(40)), timeout=30)
@@ -202,7 +201,7 @@ async def test_a_failing_log_never_costs_an_answer_and_shutdown_exits_cleanly(
         fake, knowledge, index_path, tmp_path, caplog):
     caplog.set_level(logging.WARNING)
     async with running_bot(fake, knowledge, index_path) as app:
-        log: QuestionLog = app.bot_data["question_log"]
+        log: QuestionLog = app.bot_data.log
         holder = sqlite3.connect(tmp_path / "questions.sqlite", isolation_level=None,
                                  timeout=0)
         holder.execute("begin exclusive")  # another process holds the log's lock

@@ -1,16 +1,24 @@
 """Buttons within Telegram's limits, and what their data means."""
 
-from bot.models import Answer, Topic
+import pytest
+
+from bot.models import Answer, Phrase, Topic
 from bot.render import Rendered, tg_len
 from bot.telegram.keyboards import (
+    FeedbackPress,
+    ListPress,
     PageCache,
-    Press,
+    PagePress,
+    PicturePress,
+    TopicPress,
     answer_keyboard,
     fits,
     pager_row,
     parse,
+    pressed,
     short_label,
     topic_buttons,
+    topic_label,
 )
 
 
@@ -30,14 +38,39 @@ def test_callback_data_never_exceeds_64_bytes():
     assert fits("p:" + "f" * 40 + ":999")
 
 
-def test_button_data_is_parsed_or_refused():
-    assert parse("t:fr:kidal-closure", "en") == Press("t", "fr", "kidal-closure")
-    assert parse("t:kidal-closure", "fr") == Press("t", "fr", "kidal-closure")  # older buttons
-    assert parse("p:tl.fr:3", "en") == Press("p", "en", "tl.fr", 3)
-    assert parse("p:0123456789abcdef:-", "en") == Press("p", "en", "0123456789abcdef", None)
-    assert parse("f:1a2b:1", "fr") == Press("f", "fr", "1a2b", helpful=True)
-    for junk in ("", "zz", "p:", "p:x:y", "t:", "c:", "f:zz:1", "f:1a:2"):
+def test_button_data_is_parsed_into_typed_records_or_refused():
+    assert parse("t:fr:kidal-closure", "en") == TopicPress("fr", "kidal-closure")
+    assert parse("t:kidal-closure", "fr") == TopicPress("fr", "kidal-closure")  # older buttons
+    assert parse("c:en:kidal-closure") == TopicPress("en", "kidal-closure", offered=True)
+    assert parse("p:tl.fr:3", "en") == PagePress("tl.fr", 3)
+    assert parse("p:0123456789abcdef:-", "en") == PagePress("0123456789abcdef", None)
+    assert parse("f:1a2b:1", "fr") == FeedbackPress(0x1A2B, helpful=True)
+    assert parse("g:fr:map") == PicturePress("fr", "map")
+    assert parse("l:en:tl") == ListPress("en")
+    for junk in ("", "zz", "p:", "p:x:y", "t:", "c:", "f:zz:1", "f:1a:2", None, 7):
         assert parse(junk, "en") is None
+
+
+def test_presses_are_routed_by_their_kind():
+    """What CallbackQueryHandler(pattern=...) calls: one kind each, nothing for junk."""
+    assert pressed(TopicPress)("c:fr:kidal-closure")
+    assert not pressed(PagePress)("c:fr:kidal-closure")
+    assert pressed(FeedbackPress)("f:1a:0") and not pressed(FeedbackPress)("f:1a:2")
+    assert not any(pressed(kind)("t:fr:KIDAL") for kind in (TopicPress, PagePress,
+                                                              FeedbackPress, PicturePress,
+                                                              ListPress))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_long_title_is_shortened_but_its_date_kept(lang):
+    topic = Topic("x", "A very long title of an event in Gao that goes on and on about "
+                       "hangars, convoys and the handover of a camp", "2023-12-12",
+                  "Un très long titre d'un événement à Gao qui n'en finit pas de parler de "
+                  "hangars, de convois et de la remise d'un camp")
+    label = topic_label(topic, lang)
+    assert tg_len(label) <= 60 and label.endswith(
+        "(12 December 2023)" if lang == "en" else "(12 décembre 2023)")
+    assert "…" in label
 
 
 def test_one_strict_grammar_refuses_forged_data():
@@ -64,7 +97,7 @@ def test_answer_keyboards_follow_the_kind_of_answer():
     thanks = Answer("smalltalk", "q", 0.0, topics=topics)
     one = Rendered("x")
     assert parse(answer_keyboard(choice, "en", one, None).inline_keyboard[0][0].callback_data,
-                 "en").action == "c"
+                 "en") == TopicPress("en", "a", offered=True)
     assert answer_keyboard(unknown, "en", one, None).inline_keyboard[0][0].callback_data \
         .startswith("c:")
     assert answer_keyboard(thanks, "en", one, None, brief=True) is None  # quiet in groups
@@ -95,3 +128,15 @@ def test_a_flood_of_long_lists_stays_within_the_byte_budget():
         cache.put(n, "ask", f"What happened after 2012? {'x' * 3000} {n}", "en", False)
         assert cache.bytes <= budget
     assert 0 < len(cache) < 100  # the most recent ones, each a question, not an answer
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_did_you_mean_gets_one_button(lang):
+    offered = Topic("kidal-closure", "MINUSMA leaves Kidal", "2023-10-31",
+                    "La MINUSMA quitte Kidal")
+    answer = Answer(kind="choice", question="kidall", confidence=0.4,
+                    headline=Phrase.of("did-you-mean"), choices=(offered,))
+    rows = answer_keyboard(answer, lang, Rendered("x"), None).inline_keyboard
+    assert len(rows) == 1 and len(rows[0]) == 1
+    assert parse(rows[0][0].callback_data) == TopicPress(lang, "kidal-closure", offered=True)
+    assert rows[0][0].text == topic_label(offered, lang)

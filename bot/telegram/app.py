@@ -43,17 +43,20 @@ from bot.redact import Redactor, install
 from bot.service import AnswerService
 from bot.telegram import curators, handlers
 from bot.telegram.handlers import (
-    ADMINS,
     ALLOWED_UPDATES,
-    LOG,
+    CONTEXT_TYPES,
     NO_PREVIEW,
-    PAGES,
-    PHOTOS,
-    PICTURES,
-    SERVICE,
+    BotData,
     phrase_html,
 )
-from bot.telegram.keyboards import PageCache
+from bot.telegram.keyboards import (
+    FeedbackPress,
+    ListPress,
+    PagePress,
+    PicturePress,
+    TopicPress,
+    pressed,
+)
 from bot.telegram.limits import (
     GROUP_PER_MINUTE,
     FairUse,
@@ -218,6 +221,7 @@ def build_application(
             overall_max_rate=min(config.messages_per_second, 10_000.0),
             group_max_rate=GROUP_PER_MINUTE, group_time_period=60, max_retries=5))
         .concurrent_updates(FairUse(handlers.too_fast, per_user=per_user))
+        .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
                            allow_sending_without_reply=True))
         .post_init(post_init)
@@ -225,12 +229,11 @@ def build_application(
         .build()
     )
     app_ref.append(app)
-    app.bot_data[SERVICE] = answers
-    app.bot_data[ADMINS] = config.admin_ids
-    app.bot_data[PAGES] = PageCache()
-    app.bot_data[LOG] = questions
-    app.bot_data[PHOTOS] = {}
-    app.bot_data[PICTURES] = picture_folder(config.db_path)
+    shared: BotData = app.bot_data
+    shared.service = answers
+    shared.admins = config.admin_ids
+    shared.log = questions
+    shared.pictures = picture_folder(config.db_path)
 
     # Order matters: commands first, so "/ask" in a private chat is not read as a question;
     # then private text, then group messages addressed to the bot; other group chatter falls
@@ -255,7 +258,15 @@ def build_application(
     app.add_handler(MessageHandler(
         filters.ChatType.GROUPS & new & filters.TEXT & ~filters.COMMAND
         & handlers.AddressedToBot(), handlers.group_text))
-    app.add_handler(CallbackQueryHandler(handlers.button))
+    # Buttons, by what their data parses as; anything else is stale.
+    app.add_handler(CallbackQueryHandler(handlers.topic_pressed, pattern=pressed(TopicPress)))
+    app.add_handler(CallbackQueryHandler(handlers.page_pressed, pattern=pressed(PagePress)))
+    app.add_handler(CallbackQueryHandler(handlers.feedback_pressed,
+                                         pattern=pressed(FeedbackPress)))
+    app.add_handler(CallbackQueryHandler(handlers.picture_pressed,
+                                         pattern=pressed(PicturePress)))
+    app.add_handler(CallbackQueryHandler(handlers.list_pressed, pattern=pressed(ListPress)))
+    app.add_handler(CallbackQueryHandler(handlers.stale))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_handler(ChatMemberHandler(handlers.added_to_group,
                                       ChatMemberHandler.MY_CHAT_MEMBER))

@@ -9,14 +9,13 @@ from collections.abc import Sequence
 
 from telegram import InputFile, Message, Update
 from telegram.error import NetworkError
-from telegram.ext import ContextTypes
 
 from bot.i18n import Lang, say
 from bot.models import Phrase
 from bot.querylog import EXPORT_BYTES, QuestionLog
 from bot.render import cut
 from bot.service import ReloadFailed
-from bot.telegram.handlers import ADMINS, lang_of, question_log, service, text
+from bot.telegram.handlers import Context, lang_of, question_log, service, text
 from bot.telegram.limits import too_large
 
 MAX_PROBLEMS_SHOWN = 20
@@ -31,7 +30,7 @@ def problem_lines(problems: Sequence[str], lang: Lang) -> str:
     return "\n".join(shown)
 
 
-async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload(update: Update, context: Context) -> None:
     """/reload (admins only): re-read the knowledge and swap the index while serving. Always
     replies: with counts, with at most 20 problems and the number of the rest, or with a
     failure that names no server path."""
@@ -39,7 +38,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     assert message is not None
     lang = lang_of(update)
-    admins: frozenset[int] = context.bot_data[ADMINS]
+    admins = context.bot_data.admins
     if user is None or user.id not in admins:
         await message.reply_text(say(Phrase.of("reload-denied"), lang), do_quote=False)
         return
@@ -56,14 +55,14 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                   faq=counts["faq"]), do_quote=False)
 
 
-async def _curator_log(update: Update, context: ContextTypes.DEFAULT_TYPE
+async def _curator_log(update: Update, context: Context
                        ) -> tuple[Message, Lang, QuestionLog] | None:
     """The message, language and log for a curator's command; anyone else is refused."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None
     lang = lang_of(update)
-    if user is None or user.id not in context.bot_data[ADMINS]:
+    if user is None or user.id not in context.bot_data.admins:
         await message.reply_text(say(Phrase.of("admin-only"), lang), do_quote=False)
         return None
     log_ = question_log(context)
@@ -76,7 +75,7 @@ async def _curator_log(update: Update, context: ContextTypes.DEFAULT_TYPE
     return message, lang, log_
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     """/stats (curators): questions today, in 7 days and in all; outcomes; top answers;
     feedback; answer times."""
     found = await _curator_log(update, context)
@@ -108,7 +107,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text("\n".join(lines), do_quote=False)
 
 
-async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered(update: Update, context: Context) -> None:
     """/unanswered (curators): the declined questions asked most, similar ones together."""
     found = await _curator_log(update, context)
     if found is None:
@@ -124,7 +123,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await message.reply_text("\n".join(lines), do_quote=False)
 
 
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export(update: Update, context: Context) -> None:
     """/export (curators): the log as a compressed CSV document, newest rows first, cut to
     what Telegram accepts (50 MB); the caption says how to get the rest on the server."""
     found = await _curator_log(update, context)

@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -25,10 +29,11 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from telegram.ext.filters import MessageFilter
 
 from bot import pictures
+from bot.conversation import Conversations, Exchange, chose, converse, subject_of
 from bot.engine import MAX_PAGED_ITEMS, Engine
 from bot.i18n import LANGS, Lang, human_date, say
 from bot.language import reply_language
@@ -36,20 +41,28 @@ from bot.models import Answer, Phrase, Topic
 from bot.pictures import Kind
 from bot.querylog import ChatKind, Logged, QuestionLog, outcome_of
 from bot.render import (
+    TELEGRAM_LIMIT,
     Rendered,
     context_of,
     cut,
+    render_html,
     render_sources,
     render_telegram,
+    render_visible,
     split_within,
     title_of,
+    visible_len,
 )
 from bot.service import AnswerService
 from bot.telegram.keyboards import (
+    FeedbackPress,
     Kept,
+    ListPress,
     PageCache,
-    Press,
+    PagePress,
+    PicturePress,
     Recipe,
+    TopicPress,
     answer_keyboard,
     pager_row,
     parse,
@@ -60,12 +73,6 @@ from bot.telegram.keyboards import (
 
 log = logging.getLogger(__name__)
 
-SERVICE = "answers"  # bot_data keys
-ADMINS = "admin_ids"
-PAGES = "pages"
-LOG = "question_log"
-PHOTOS = "photos"  # Telegram's file_id of each picture sent, by kind, language and version
-PICTURES = "pictures_folder"
 # Only what the bot handles reaches it: edited messages, channel posts and the rest never do.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY,
                    Update.MY_CHAT_MEMBER]
@@ -73,25 +80,50 @@ MAX_INLINE_RESULTS = 10
 INLINE_CACHE_SECONDS = 30  # short, so that a reload shows in inline results soon
 INLINE_TITLE_UNITS = 100
 INLINE_DESCRIPTION_UNITS = 150
+# An inline query this long, or ending in "?", is a question: answered as in a private chat.
+INLINE_QUESTION_WORDS = 4
+START_PARAMETER_CHARS = 64  # Telegram's limit for a deep link's payload: A-Z, a-z, 0-9, _ -
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def service(context: ContextTypes.DEFAULT_TYPE) -> AnswerService:
-    found: AnswerService = context.bot_data[SERVICE]
-    return found
+@dataclass
+class BotData:
+    """Everything the handlers share, typed (python-telegram-bot builds it empty; `build_
+    application` fills it before the first update)."""
+
+    service: AnswerService | None = None
+    admins: frozenset[int] = frozenset()
+    pages: PageCache = field(default_factory=PageCache)
+    log: QuestionLog | None = None
+    # Telegram's file_id of each picture sent, by kind, language and knowledge version.
+    photos: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    pictures: Path = Path("pictures")
+    conversations: Conversations = field(default_factory=Conversations)
+
+    @property
+    def answers(self) -> AnswerService:
+        if self.service is None:
+            raise RuntimeError("the answer service is not set up yet")
+        return self.service
 
 
-def pages(context: ContextTypes.DEFAULT_TYPE) -> PageCache:
-    found: PageCache = context.bot_data[PAGES]
-    return found
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
 
 
-def question_log(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog | None:
-    found: QuestionLog | None = context.bot_data.get(LOG)
-    return found
+def service(context: Context) -> AnswerService:
+    return context.bot_data.answers
 
 
-def log_question(context: ContextTypes.DEFAULT_TYPE, update: Update, kind: ChatKind,
+def pages(context: Context) -> PageCache:
+    return context.bot_data.pages
+
+
+def question_log(context: Context) -> QuestionLog | None:
+    return context.bot_data.log
+
+
+def log_question(context: Context, update: Update, kind: ChatKind,
                  question: str, answer: Answer | None, lang: Lang, started: float,
                  entries: Sequence[str] = ()) -> int | None:
     """Queue the question in the log (no ids of people or chats); its row id, for feedback."""
@@ -182,43 +214,97 @@ class Origin:
     text: str
 
 
-def _paged(context: ContextTypes.DEFAULT_TYPE, answer: Answer, lang: Lang, brief: bool,
-           key: str | None = None, feedback: int | None = None, origin: Origin | None = None
-           ) -> tuple[Rendered, InlineKeyboardMarkup | None]:
-    rendered = render_telegram(answer, lang=lang, brief=brief)
+@dataclass(frozen=True)
+class Shown:
+    """What frames an answer in its message: the whole question a follow-up was read as, and
+    what a "which one?" is about."""
+
+    read_as: str = ""
+    about: str = ""
+
+
+def _read_as(shown: Shown, lang: Lang) -> str:
+    if not shown.read_as:
+        return ""
+    return f"<i>{text('read-as', lang, question=shown.read_as)}</i>\n\n"
+
+
+def _paged(context: Context, answer: Answer, lang: Lang, brief: bool,
+           key: str | None = None, feedback: int | None = None, origin: Origin | None = None,
+           shown: Shown = Shown()) -> tuple[Rendered, InlineKeyboardMarkup | None]:
+    prefix = _read_as(shown, lang)
+    rendered = render_telegram(answer, lang=lang, brief=brief, about=shown.about,
+                               limit=TELEGRAM_LIMIT - visible_len(prefix))
     if rendered.pages > 1 and key is None and origin is not None:
         key = pages(context).put(origin.owner, origin.recipe, origin.text, lang, brief)
+    if prefix:
+        rendered = Rendered(prefix + rendered.text, rendered.page, rendered.pages)
     return rendered, answer_keyboard(answer, lang, rendered, key, brief, feedback)
 
 
-async def reply_answer(message: Message, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
+async def reply_answer(message: Message, context: Context, answer: Answer,
                        lang: Lang, key: str | None = None, feedback: int | None = None,
-                       origin: Origin | None = None) -> None:
+                       origin: Origin | None = None, shown: Shown = Shown(),
+                       quote: bool = False) -> Message:
     """One message: the answer's first page, with its buttons. Quoted in groups, so that the
     thread stays readable."""
     brief = in_group(message)
-    rendered, keyboard = _paged(context, answer, lang, brief, key, feedback, origin)
-    await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=brief)
+    rendered, keyboard = _paged(context, answer, lang, brief, key, feedback, origin, shown)
+    return await message.reply_text(rendered.text, reply_markup=keyboard,
+                                    do_quote=brief or quote)
 
 
-async def ask(message: Message, update: Update, context: ContextTypes.DEFAULT_TYPE,
+def conversation_key(message: Message) -> Hashable | None:
+    """Whose conversation a message continues: a private chat's, or in a group the thread of
+    the bot's message it replies to (a mention out of the blue starts afresh)."""
+    if not in_group(message):
+        return message.chat.id
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and \
+            reply.from_user.id == message.get_bot().id:
+        return (message.chat.id, reply.message_id)
+    return None
+
+
+async def ask(message: Message, update: Update, context: Context,
               question: str) -> None:
-    lang = lang_of(update, question)
+    user = update.effective_user
+    memory = context.bot_data.conversations
+    key = conversation_key(message)
+    group = in_group(message)
     started = time.perf_counter()
-    answer = await service(context).run(
-        lambda engine: engine.ask(question, list_limit=MAX_PAGED_ITEMS))
-    kind: ChatKind = "group" if in_group(message) else "private"
-    row = log_question(context, update, kind, question, answer, lang, started)
+    exchange: Exchange = await service(context).run(lambda engine: converse(
+        engine, memory, key, question, user_language=user.language_code if user else None,
+        list_limit=MAX_PAGED_ITEMS, remember=not group))
+    answer, lang = exchange.answer, exchange.lang
+    kind: ChatKind = "group" if group else "private"
+    row = log_question(context, update, kind, exchange.question, answer, lang, started)
     # 👍 👎 under answers in private chats; a group would only see them as noise.
     feedback = row if kind == "private" and answer.is_answer else None
-    await reply_answer(message, context, answer, lang, feedback=feedback,
-                       origin=Origin(message.chat.id, "ask", question))
+    shown = Shown(exchange.question if exchange.rewritten else "",
+                  subject_of(exchange.frame, lang))
+    sent = await reply_answer(message, context, answer, lang, feedback=feedback,
+                              origin=Origin(message.chat.id, "ask", exchange.question),
+                              shown=shown)
+    if group and exchange.turn is not None:
+        # In a group, the conversation goes on in replies to this answer.
+        memory.remember((message.chat.id, sent.message_id), exchange.turn)
 
 
 # --- Commands -------------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def deep_link_payload(query: str) -> str:
+    """A question as a /start payload (A-Z, a-z, 0-9, _ and -, at most 64): accents dropped
+    (questions are read without them), other characters as underscores, cut at a word."""
+    flat = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^A-Za-z0-9]+", "_", flat).strip("_")
+    while len(words) > START_PARAMETER_CHARS:
+        words = words.rsplit("_", 1)[0] if "_" in words else words[:START_PARAMETER_CHARS]
+    return words or "help"
+
+
+async def start(update: Update, context: Context) -> None:
     """/start and /help: what the bot knows, with example topics as buttons. A deep link
     (t.me/<bot>?start=kidal) asks its payload as a question."""
     message = update.effective_message
@@ -235,7 +321,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                              do_quote=False)
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: Context) -> None:
     """/ask QUESTION, in any chat."""
     message = update.effective_message
     assert message is not None
@@ -247,20 +333,20 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await ask(message, update, context, question)
 
 
-async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timeline(update: Update, context: Context) -> None:
     """/timeline: the decade and the withdrawal on one time axis, as a picture; the same as a
     paged list is one button away."""
     assert update.effective_message is not None
     await send_picture(update.effective_message, context, "timeline", lang_of(update))
 
 
-async def camps_map(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def camps_map(update: Update, context: Context) -> None:
     """/map: every camp on a map of Mali, coloured by its closure date."""
     assert update.effective_message is not None
     await send_picture(update.effective_message, context, "map", lang_of(update))
 
 
-async def send_picture(message: Message, context: ContextTypes.DEFAULT_TYPE, kind: Kind,
+async def send_picture(message: Message, context: Context, kind: Kind,
                        lang: Lang) -> None:
     """A picture with its caption (its text alternative). Drawn once per knowledge version
     and language, in a worker thread; after the first upload, Telegram's file_id is sent
@@ -270,14 +356,14 @@ async def send_picture(message: Message, context: ContextTypes.DEFAULT_TYPE, kin
     shown = pictures.facts(engine.store, engine.sources)
     text_alternative = html.escape(pictures.caption(kind, shown, lang), quote=False)
     markup = picture_keyboard(kind, lang)
-    sent_before: dict[tuple[str, str, str], str] = context.bot_data[PHOTOS]
+    sent_before: dict[tuple[str, str, str], str] = context.bot_data.photos
     known = sent_before.get((kind, lang, version))
     if known is not None:
         await message.reply_photo(known, caption=text_alternative, reply_markup=markup,
                                   do_quote=in_group(message))
         return
     path = await asyncio.to_thread(pictures.cached, kind, shown, lang,
-                                   context.bot_data[PICTURES], version)
+                                   context.bot_data.pictures, version)
     sent = await message.reply_photo(path.read_bytes(), caption=text_alternative,
                                      reply_markup=markup, do_quote=in_group(message),
                                      filename=path.name)
@@ -285,7 +371,7 @@ async def send_picture(message: Message, context: ContextTypes.DEFAULT_TYPE, kin
         sent_before[(kind, lang, version)] = sent.photo[-1].file_id
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: Context) -> None:
     """/sources: every source, newest first, one message paged in place."""
     message = update.effective_message
     assert message is not None
@@ -296,7 +382,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(rendered.text, reply_markup=markup, do_quote=in_group(message))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have, in a private chat (groups stay quiet: the command may
     be another bot's)."""
     assert update.effective_message is not None
@@ -304,7 +390,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                                                   lang_of(update)), do_quote=False)
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text(update: Update, context: Context) -> None:
     """A sticker, photo, voice note or file in a private chat: the bot reads text only."""
     assert update.effective_message is not None
     await update.effective_message.reply_text(say(Phrase.of("text-only"), lang_of(update)),
@@ -314,14 +400,14 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- Questions ------------------------------------------------------------------------------
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question."""
     message = update.effective_message
     assert message is not None and message.text is not None
     await ask(message, update, context, message.text)
 
 
-async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_text(update: Update, context: Context) -> None:
     """A group message that mentions the bot or replies to it."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -329,107 +415,120 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 # --- Buttons --------------------------------------------------------------------------------
+# Each kind of press has its handler, routed by CallbackQueryHandler(pattern=pressed(kind));
+# data no grammar accepts goes to `stale`. Every press is answered, so no spinner hangs.
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every button press gets an answer, so that no spinner hangs: stale and unknown data
-    included."""
+def _press(update: Update) -> tuple[CallbackQuery, object]:
     query = update.callback_query
     assert query is not None
-    lang = lang_of(update)
-    press = parse(query.data or "", lang)
-    if press is None:
-        await acknowledge(query, say(Phrase.of("button-stale"), lang), alert=True)
-        return
-    if press.action == "p":
-        await _page(update, context, press)
-        return
-    if press.action == "f":
-        await _feedback(update, context, press)
-        return
-    if press.action in ("g", "l"):
-        await _other_view(update, context, press)
-        return
-    answer = await service(context).run(lambda engine: engine.topic(press.target))
+    return query, parse(query.data or "", lang_of(update))
+
+
+async def topic_pressed(update: Update, context: Context) -> None:
+    """An entry's answer, in a new message below the one pressed: the choices (or the "I don't
+    know" they followed) stay as they were, still usable, and the chat reads in order."""
+    query, press = _press(update)
+    assert isinstance(press, TopicPress)
+    answer = await service(context).run(lambda engine: engine.topic(press.entry))
     if answer is None:
         await acknowledge(query, say(Phrase.of("topic-gone"), press.lang), alert=True)
         return
     await acknowledge(query)
     message = query.message if isinstance(query.message, Message) else None
-    brief = in_group(message)
     owner = message.chat.id if message is not None else query.inline_message_id or ""
-    rendered, keyboard = _paged(context, answer, press.lang, brief,
-                                origin=Origin(owner, "topic", press.target))
-    if press.action == "c" or message is None:
-        # A choice replaces the question it answers ("which one?"), also in inline messages.
-        await _edit(query.edit_message_text(rendered.text, reply_markup=keyboard))
-    else:
-        await message.reply_text(rendered.text, reply_markup=keyboard, do_quote=False)
-
-
-async def _other_view(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
-    """Under a picture: the other picture, or the withdrawal as a paged list."""
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    message = query.message if isinstance(query.message, Message) else None
+    origin = Origin(owner, "topic", press.entry)
     if message is None:
+        # An inline message: the bot cannot post in that chat, only edit its own message.
+        rendered, keyboard = _paged(context, answer, press.lang, False, origin=origin)
+        await _edit(query.edit_message_text(rendered.text, reply_markup=keyboard))
         return
-    if press.action == "g":
-        kind: Kind = "map" if press.target == "map" else "timeline"
-        await send_picture(message, context, kind, press.lang)
-        return
-    answer = await service(context).run(lambda engine: engine.timeline())
-    await reply_answer(message, context, answer, press.lang, key=f"tl.{press.lang}")
+    sent = await reply_answer(message, context, answer, press.lang, origin=origin,
+                              quote=press.offered)
+    memory = context.bot_data.conversations
+    if in_group(message):
+        key: Hashable = (message.chat.id, message.message_id)
+        into: Hashable | None = (message.chat.id, sent.message_id)
+    else:
+        key, into = message.chat.id, None
+    await service(context).run(lambda engine: chose(engine, memory, key, answer, into))
 
 
-async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
-    query = update.callback_query
-    assert query is not None
+async def picture_pressed(update: Update, context: Context) -> None:
+    """Under a picture: the other picture."""
+    query, press = _press(update)
+    assert isinstance(press, PicturePress)
+    await acknowledge(query)
+    if isinstance(query.message, Message):
+        await send_picture(query.message, context, press.kind, press.lang)
+
+
+async def list_pressed(update: Update, context: Context) -> None:
+    """Under a picture: the withdrawal as a paged list."""
+    query, press = _press(update)
+    assert isinstance(press, ListPress)
+    await acknowledge(query)
+    if isinstance(query.message, Message):
+        answer = await service(context).run(lambda engine: engine.timeline())
+        await reply_answer(query.message, context, answer, press.lang,
+                           key=f"tl.{press.lang}")
+
+
+async def page_pressed(update: Update, context: Context) -> None:
+    query, press = _press(update)
+    assert isinstance(press, PagePress)
     if press.page is None:
         await acknowledge(query)  # the page counter: nothing to change
         return
-    kind, _, lang_code = press.target.partition(".")
-    lang: Lang = lang_code if lang_code in LANGS else press.lang
+    kind, _, lang_code = press.key.partition(".")
+    lang: Lang = lang_code if lang_code in LANGS else lang_of(update)
     message = query.message if isinstance(query.message, Message) else None
     brief = in_group(message)
     markup: InlineKeyboardMarkup | None
     if kind == "src":
         rendered = render_sources(list(service(context).engine.sources.values()), lang=lang,
                                   page=press.page)
-        markup = InlineKeyboardMarkup([pager_row(press.target, rendered.page, rendered.pages)])
+        markup = InlineKeyboardMarkup([pager_row(press.key, rendered.page, rendered.pages)])
     else:
         if kind == "tl":
             answer = await service(context).run(lambda engine: engine.timeline())
         else:
             owner = message.chat.id if message is not None else query.inline_message_id
-            kept = pages(context).get(press.target, owner)
+            kept = pages(context).get(press.key, owner)
             found = await _work_out(context, kept) if kept is not None else None
             if kept is None or found is None:
                 await acknowledge(query, say(Phrase.of("list-expired"), lang), alert=True)
                 return
             answer, lang, brief = found, kept.lang, kept.brief
         rendered = render_telegram(answer, lang=lang, brief=brief, page=press.page)
-        markup = answer_keyboard(answer, lang, rendered, press.target, brief)
+        markup = answer_keyboard(answer, lang, rendered, press.key, brief)
     await acknowledge(query)
     await _edit(query.edit_message_text(rendered.text, reply_markup=markup))
 
 
-async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, press: Press) -> None:
+async def feedback_pressed(update: Update, context: Context) -> None:
     """👍 or 👎: recorded against the question's row, acknowledged, and the pair removed."""
-    query = update.callback_query
-    assert query is not None and press.helpful is not None
+    query, press = _press(update)
+    assert isinstance(press, FeedbackPress)
+    lang = lang_of(update)
     log_ = question_log(context)
-    if log_ is not None and not log_.feedback(int(press.target, 16), press.helpful):
-        await acknowledge(query, say(Phrase.of("button-stale"), press.lang), alert=True)
+    if log_ is not None and not log_.feedback(press.row, press.helpful):
+        await acknowledge(query, say(Phrase.of("button-stale"), lang), alert=True)
         return
-    await acknowledge(query, say(Phrase.of("feedback-thanks"), press.lang))
+    await acknowledge(query, say(Phrase.of("feedback-thanks"), lang))
     if isinstance(query.message, Message):
         await _edit(query.edit_message_reply_markup(
             reply_markup=without_feedback(query.message.reply_markup)))
 
 
-async def _work_out(context: ContextTypes.DEFAULT_TYPE, kept: Kept) -> Answer | None:
+async def stale(update: Update, context: Context) -> None:
+    """Data this bot never sent, or stopped sending: a short alert, never silence."""
+    query = update.callback_query
+    assert query is not None
+    await acknowledge(query, say(Phrase.of("button-stale"), lang_of(update)), alert=True)
+
+
+async def _work_out(context: Context, kept: Kept) -> Answer | None:
     """The kept answer, worked out again from its question or entry (a few ms), so that the
     cache holds keys, not answers."""
     if kept.recipe == "topic":
@@ -463,32 +562,47 @@ async def _edit(edit: object) -> None:
 # --- Inline mode ----------------------------------------------------------------------------
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def is_question(words: str) -> bool:
+    return words.endswith("?") or len(words.split()) >= INLINE_QUESTION_WORDS
+
+
+async def inline_query(update: Update, context: Context) -> None:
     """@bot words, in any chat: the best answers as articles, each the full cited answer,
-    their description the fact itself."""
+    their description the fact itself. A question ("who led MINUSMA in 2016?") is answered
+    as in a private chat, first. Results follow the asker's language, so Telegram caches them
+    per user (`is_personal`); the button opens a private chat with the query asked."""
     query = update.inline_query
     assert query is not None
     words = query.query.strip()
     lang = lang_of(update, words)
 
-    def found(engine: Engine) -> list[tuple[Topic, Answer]]:
-        if words:
-            return engine.suggest(words, MAX_INLINE_RESULTS)
-        picked = [(t, engine.topic(t.doc_id)) for t in engine.featured()]
-        return [(t, a) for t, a in picked if a is not None]
+    def found(engine: Engine) -> tuple[Answer | None, list[tuple[Topic, Answer]]]:
+        if not words:
+            picked = [(t, engine.topic(t.doc_id)) for t in engine.featured()]
+            return None, [(t, a) for t, a in picked if a is not None]
+        asked = engine.ask(words, list_limit=MAX_PAGED_ITEMS) if is_question(words) else None
+        return (asked if asked is not None and asked.is_answer else None,
+                engine.suggest(words, MAX_INLINE_RESULTS))
 
     started = time.perf_counter()
-    results = await service(context).run(found)
+    asked, results = await service(context).run(found)
+    articles = []
+    if asked is not None:
+        articles.append(_asked_article(words, asked, lang))
+        answered = {i.doc_id for i in asked.items[:1]}
+        results = [(t, a) for t, a in results if t.doc_id not in answered]
+    articles.extend(_article(topic, answer, lang)
+                    for topic, answer in results[:MAX_INLINE_RESULTS - len(articles)])
     if words:
-        log_question(context, update, "inline", words, None, lang, started,
+        log_question(context, update, "inline", words, asked, lang, started,
                      [t.doc_id for t, _ in results[:MAX_INLINE_RESULTS]])
-    articles = [_article(topic, answer, lang)
-                for topic, answer in results[:MAX_INLINE_RESULTS]]
     button_ = None
-    if not articles:
-        button_ = InlineQueryResultsButton(text=say(Phrase.of("inline-no-match"), lang),
-                                           start_parameter="nomatch")
-    await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, button=button_)
+    if words and (not articles or (asked is None and is_question(words))):
+        key = "inline-no-match" if not articles else "inline-ask-private"
+        button_ = InlineQueryResultsButton(text=say(Phrase.of(key), lang),
+                                           start_parameter=deep_link_payload(words))
+    await query.answer(articles, cache_time=INLINE_CACHE_SECONDS, is_personal=True,
+                       button=button_)
 
 
 def inline_description(answer: Answer, lang: Lang) -> str:
@@ -510,10 +624,26 @@ def _article(topic: Topic, answer: Answer, lang: Lang) -> InlineQueryResultArtic
     )
 
 
+def _asked_article(words: str, answer: Answer, lang: Lang) -> InlineQueryResultArticle:
+    """The answer to the question typed, shared in another chat: it opens on the question,
+    so that "In 2016: 23." stands on its own there, and shows the first page of a list with
+    how many more there are (an inline message has no pager)."""
+    asked = f"<i>{text('asked', lang, question=cut(words, 200))}</i>\n\n"
+    body = render_html(answer, lang=lang, limit=TELEGRAM_LIMIT - visible_len(asked))
+    headline = render_visible(answer, lang=lang).split("\n", 1)[0]
+    return InlineQueryResultArticle(
+        id="asked",
+        title=cut(words, INLINE_TITLE_UNITS),
+        description=cut(headline, INLINE_DESCRIPTION_UNITS),
+        input_message_content=InputTextMessageContent(asked + body,
+                                                      link_preview_options=NO_PREVIEW),
+    )
+
+
 # --- Membership, floods and failures --------------------------------------------------------
 
 
-async def added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def added_to_group(update: Update, context: Context) -> None:
     """A short introduction when someone adds the bot to a group."""
     change = update.my_chat_member
     assert change is not None
@@ -535,7 +665,7 @@ async def too_fast(update: Update) -> None:
         await update.effective_message.reply_text(notice, do_quote=False)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log every failure with the update it came from, and tell the asker something went
     wrong; the bot keeps serving."""
     update_id = update.update_id if isinstance(update, Update) else None

@@ -2,8 +2,8 @@
 
 Callback data says what a press does:
 - `t:<lang>:<entry id>`: answer with that entry in a new message ("see also");
-- `c:<lang>:<entry id>`: the same, edited in place of the "which one?" or "I don't know"
-  message it was offered in;
+- `c:<lang>:<entry id>`: the same, offered after "which one?", "did you mean?" or "I don't
+  know": the answer quotes that message, which stays as it was, its other choices usable;
 - `p:<list>:<page>`: show that page of a list, edited in place; `<list>` is `tl.<lang>` for
   /timeline, `src.<lang>` for /sources, or the random key of an answer kept in `PageCache`
   (valid in the chat it was sent to only);
@@ -12,7 +12,9 @@ Callback data says what a press does:
   paged list.
 
 Anyone can send any callback data (Telegram does not check it against the buttons it showed),
-so `parse` accepts exactly this grammar, in ASCII, and nothing else.
+so `parse` accepts exactly this grammar, in ASCII, and nothing else, into one typed record per
+kind of press; the application routes each kind to its handler with `pressed(kind)` as the
+CallbackQueryHandler's pattern.
 """
 
 from __future__ import annotations
@@ -21,15 +23,15 @@ import re
 import secrets
 import sys
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Lang, say
+from bot.i18n import Lang, human_date, say
 from bot.models import Answer, Phrase, Topic
-from bot.render import Rendered, tg_len, topic_label
+from bot.render import Rendered, tg_len
 
 CALLBACK_DATA_LIMIT = 64  # bytes
 MAX_TOPIC_BUTTONS = 5
@@ -50,15 +52,48 @@ def short_label(text: str, units: int = LABEL_UNITS) -> str:
 
 
 @dataclass(frozen=True)
-class Press:
-    """A decoded button press."""
+class TopicPress:
+    """`t:` or `c:`: answer with an entry, in a new message below the one pressed. `offered`:
+    it was one of the choices after "which one?", "did you mean?" or "I don't know"."""
 
-    action: str  # "t", "c", "p" or "f"
     lang: Lang
-    target: str  # an entry id, a list key, or a log row
-    page: int | None = None  # None: the page counter
-    helpful: bool | None = None
+    entry: str
+    offered: bool = False
 
+
+@dataclass(frozen=True)
+class PagePress:
+    """`p:`: a page of a list, edited in place; `page` None is the counter between the
+    arrows."""
+
+    key: str  # tl.<lang>, src.<lang>, or a PageCache key
+    page: int | None
+
+
+@dataclass(frozen=True)
+class FeedbackPress:
+    """`f:`: the answer logged at `row` helped, or did not."""
+
+    row: int
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class PicturePress:
+    """`g:`: send that picture."""
+
+    lang: Lang
+    kind: Literal["timeline", "map"]
+
+
+@dataclass(frozen=True)
+class ListPress:
+    """`l:`: the withdrawal as a paged list."""
+
+    lang: Lang
+
+
+Press = TopicPress | PagePress | FeedbackPress | PicturePress | ListPress
 
 _LANG = "(?P<lang>en|fr)"
 _ENTRY = "(?P<target>[a-z0-9][a-z0-9_-]{0,39})"
@@ -74,10 +109,12 @@ _GRAMMAR = {
 }
 
 
-def parse(data: str, fallback: Lang) -> Press | None:
-    """What a button's data asks for, or None for data this bot never sends (or stopped
-    sending). One strict grammar: no Unicode digits, no row id out of range, no page beyond
-    9999."""
+def parse(data: object, fallback: Lang = "en") -> Press | None:
+    """What a button's data asks for, as a typed record, or None for data this bot never
+    sends (or stopped sending). One strict grammar: no Unicode digits, no row id out of
+    range, no page beyond 9999."""
+    if not isinstance(data, str):
+        return None
     action, _, rest = data.partition(":")
     grammar = _GRAMMAR.get(action)
     found = grammar.fullmatch(rest) if grammar is not None else None
@@ -86,10 +123,32 @@ def parse(data: str, fallback: Lang) -> Press | None:
     parts = found.groupdict()
     lang: Lang = "fr" if parts.get("lang") == "fr" else (
         "en" if parts.get("lang") == "en" else fallback)
-    page = parts.get("page")
-    vote = parts.get("vote")
-    return Press(action, lang, parts["target"], int(page) if page is not None else None,
-                 None if vote is None else vote == "1")
+    target = parts["target"]
+    if action in ("t", "c"):
+        return TopicPress(lang=lang, entry=target, offered=action == "c")
+    if action == "p":
+        page = parts.get("page")
+        return PagePress(key=target, page=None if page is None else int(page))
+    if action == "f":
+        return FeedbackPress(row=int(target, 16), helpful=parts["vote"] == "1")
+    if action == "g":
+        return PicturePress(lang=lang, kind="map" if target == "map" else "timeline")
+    return ListPress(lang=lang)
+
+
+def pressed(kind: type[Press]) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: the data parses as a press of this kind."""
+    return lambda data: isinstance(parse(data), kind)
+
+
+def topic_label(topic: Topic, lang: Lang, units: int = LABEL_UNITS) -> str:
+    """A button's label: the title, shortened if it must be, and always its date, which is
+    what tells two events of one place apart."""
+    title = topic.title_fr if lang == "fr" and topic.title_fr else topic.title
+    if not topic.when:
+        return short_label(title, units)
+    when = f" ({human_date(topic.when, lang)})"
+    return short_label(title, units - tg_len(when)) + when
 
 
 def topic_buttons(topics: Sequence[Topic], lang: Lang, action: str = "t",
@@ -98,8 +157,7 @@ def topic_buttons(topics: Sequence[Topic], lang: Lang, action: str = "t",
     for topic in topics[:limit]:
         data = f"{action}:{lang}:{topic.doc_id}"
         if fits(data):  # knowledge ids are short; never send what Telegram rejects
-            rows.append([InlineKeyboardButton(short_label(topic_label(topic, lang)),
-                                              callback_data=data)])
+            rows.append([InlineKeyboardButton(topic_label(topic, lang), callback_data=data)])
     return rows
 
 
