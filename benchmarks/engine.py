@@ -129,11 +129,11 @@ def main() -> None:
             rows.append([label, str(sum(counts.values())), str(right),
                          str(declined) if half == "positive" else "-", str(counts["wrong"])])
         print(table(["questions", "count", "right", "declined", "wrong"], rows))
-        texts = knowledge_texts(engine.topic, engine.store.all_ids())
+        entries = knowledge_texts(engine.topic, engine.store.all_ids())
         for path in sorted((ROOT / "benchmarks" / "sets").glob("*.toml")):
             if path.stem == "test" and not args.test:
                 continue  # sealed: run only for a closing note (--test)
-            strict_table(engine, path, texts)
+            strict_table(engine, path, entries)
         for heldout in sorted((ROOT / "benchmarks").glob("heldout-*.toml")):
             outcomes = evaluate(engine.ask, load_questions(heldout))
             scores = accuracy(outcomes)
