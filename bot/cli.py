@@ -233,20 +233,7 @@ def _run(config: Config, knowledge_dir: Path, db_path: Path) -> int:
         print("error: the knowledge files have problems and there is no index to start on",
               file=sys.stderr)
         return EXIT_PROBLEMS
-    except ForeignFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_PROBLEMS
-    except BrokenPipeError:
-        # The reader left (`ask ... | head`): nothing more to say, and no traceback about it.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except (OSError, sqlite3.Error) as exc:
-        # A full disk, a read-only folder, a file that cannot be opened: one line, not a
-        # traceback (the reason and the path say what to fix).
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
-        print(f"error: {reason}{where}", file=sys.stderr)
-        return EXIT_PROBLEMS
+    # A foreign file, a full disk, a closed pipe: `main` turns them into one line.
 
 
 def _health(config: Config, db_path: Path) -> int:
