@@ -292,6 +292,8 @@ class Lexicon:
     """What the knowledge base knows about words, read once from an index."""
 
     def __init__(self, store: Store) -> None:
+        # The lemmatiser loads its two dictionaries on first use: here, not on a user's question.
+        in_dictionary("warm")
         self.n_docs = store.doc_count()
         self.df = store.vocabulary()
         self.aliases = AliasMap()
