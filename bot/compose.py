@@ -1,4 +1,5 @@
-"""Composing answers: which entries, facts and sources answer, or which choices to offer.
+"""Composing answers: the items, facts and sources of an answer, the choices offered, or the
+reason for declining, once `bot/decide.py` or a derivation has settled which.
 
 Composition decides *what* is said; `bot/render.py` decides how it looks (console text or
 Telegram HTML) and `bot/i18n.py` words it. Everything here works on typed records.

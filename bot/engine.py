@@ -1,8 +1,10 @@
 """The answer engine: one object that turns a question into an `Answer`.
 
-It reads one index (`Store`), understands questions (`Lexicon`), ranks entries (`Ranker`),
-works out small derived facts (`derive`) and composes the answer (`compose`). It never imports
-Telegram; adapters (console, Telegram, benchmarks) call `ask`, `topic`, `timeline`, `suggest`.
+It reads one index (`Store`), reads questions with the concepts of `bot/concepts.py`
+(`Lexicon`), ranks entries (`Ranker`), works out small derived facts (`derive`), settles every
+ranked question with one decision (`decide`: answer, did you mean, which one, decline) and
+composes the answer (`compose`). It never imports Telegram; adapters (console, Telegram,
+benchmarks) call `ask`, `answer`, `topic`, `timeline`, `suggest`.
 """
 
 from __future__ import annotations
