@@ -200,8 +200,11 @@ WHEN_PHRASE = re.compile(r"\b(?:what|which) (?:date|day|year|month)\b|\ben quell
 # with a date ask for a number.
 TOLL_WORDS = frozenset({"killed", "toll", "wounded"})
 # The mission's own people: in "when did the last peacekeepers leave Gao?" they are the mission
-# itself, not a word an entry must say.
-MISSION_PEOPLE = frozenset({"peacekeeper", "troop", "soldier", "personnel", "staff"})
+# itself, not a word an entry must say; in "how many peacekeepers were killed?" they say whose
+# toll is asked, as civilians do (words as `text.tokens` gives them, before aliases).
+MISSION_PEOPLE = frozenset({"peacekeeper", "troop", "soldier", "soldat", "casque", "personnel",
+                            "staff"})
+CIVILIANS = frozenset({"civilian", "civil", "villager"})
 # Where a person came from ("Kazura nationality", "Annadif venait de quel pays ?").
 NATIONALITY = re.compile(
     r"\bnationalit|\b(?:which|what) country\b|\bde quel pays\b|\bquel pays\b|"

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.concepts import CIVILIANS, MISSION_PEOPLE
 from bot.dates import DateSpan
 from bot.store import Doc, FigureRow, Tenure
 from bot.text import terms
@@ -63,19 +64,14 @@ def counts_civilians(figure: FigureRow) -> bool | None:
     return None
 
 
-# Who a question's toll is about: the mission's people, or civilians.
-_ASKS_CIVILIANS = frozenset({"civilian", "villager", "civil"})
-_ASKS_MISSION = frozenset({"peacekeeper", "casque", "soldier", "soldat", "troop"})
-
-
 def who_asked(words: Iterable[str]) -> bool | None:
     """Whether a question asks about civilians (True), the mission's own people (False), or
     does not say (None), in the sense of `counts_civilians`; `words` are its tokens as typed
     (the aliases make "civilians" and "people" one term)."""
     said = set(words)
-    if said & _ASKS_CIVILIANS:
+    if said & CIVILIANS:
         return True
-    if said & _ASKS_MISSION:
+    if said & MISSION_PEOPLE:
         return False
     return None
 

@@ -175,7 +175,7 @@ class Engine:
         """What the question asks for, as the answer's first line, where the entry's own
         headline may not say it: the number of the measure asked ("how many"), the number of
         the resolution ("which resolution")."""
-        if q.answer_type == "which" and "resolution" in q.wording:
+        if q.asks_resolution:
             numbers = [s.split()[1] for s in doc.subjects if s.startswith("resolution ")]
             if numbers and numbers[0] not in doc.headline:
                 return Phrase.of("resolution-named", number=numbers[0])

@@ -175,6 +175,11 @@ class Question:
     def folded(self) -> str:
         return fold(self.raw)
 
+    @property
+    def asks_resolution(self) -> bool:
+        """"Which resolution ...?": the answer is a resolution's number."""
+        return self.answer_type == "which" and "resolution" in self.wording
+
     # Cached: ranking asks these of every candidate, and a question's topics are fixed at parse.
     @cached_property
     def kinds(self) -> tuple[str, ...]:

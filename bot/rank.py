@@ -333,8 +333,8 @@ class Ranker:
                 and not any(e.kind == "country"
                             or (e.kind == "organisation" and e.phrase in c.doc.subjects)
                             for e in q.entities)):
-            # (naming the force itself, "Serval" or "Takuba", names its story too)
-            # A national force's story answers for the mission only if the country is named.
+            # A national force's story answers for the mission only if the country, or the
+            # force itself ("Serval", "Takuba"), is named.
             c.score *= UNNAMED_SUBJECT
             c.notes.append("about one contingent")
 
@@ -383,7 +383,7 @@ class Ranker:
                            for s in doc.subjects))
         elif q.answer_type == "where":
             fits = doc.has_places
-        elif q.answer_type == "which" and "resolution" in q.wording:
+        elif q.asks_resolution:
             # "Which resolution ...?": an entry about a resolution names its number.
             fits = any(s.startswith("resolution ") for s in doc.subjects)
         elif q.answer_type == "how_many":
