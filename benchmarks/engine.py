@@ -130,10 +130,10 @@ def main() -> None:
                          str(declined) if half == "positive" else "-", str(counts["wrong"])])
         print(table(["questions", "count", "right", "declined", "wrong"], rows))
         entries = knowledge_texts(engine.topic, engine.store.all_ids())
-        for path in sorted((ROOT / "benchmarks" / "sets").glob("*.toml")):
-            if path.stem == "test" and not args.test:
+        for question_set in sorted((ROOT / "benchmarks" / "sets").glob("*.toml")):
+            if question_set.stem == "test" and not args.test:
                 continue  # sealed: run only for a closing note (--test)
-            strict_table(engine, path, entries)
+            strict_table(engine, question_set, entries)
         for heldout in sorted((ROOT / "benchmarks").glob("heldout-*.toml")):
             outcomes = evaluate(engine.ask, load_questions(heldout))
             scores = accuracy(outcomes)
