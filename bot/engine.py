@@ -18,6 +18,7 @@ from typing import Literal
 from bot import compose, decide, derive
 from bot.concepts import (
     BETWEEN,
+    CAMP_CLOSING_KINDS,
     DURATION,
     ERA_END,
     MISSION_PEOPLE,
@@ -33,12 +34,13 @@ from bot.concepts import (
 )
 from bot.dates import DateSpan
 from bot.decide import CONFIDENT
-from bot.i18n import plain_number
+from bot.i18n import human_date, plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, Phrase, Topic
 from bot.query import Entity, Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
+    Camp,
     Doc,
     FigureRow,
     Span,
@@ -76,6 +78,7 @@ class Engine:
         self.ranker = Ranker(self.store, self.lexicon)
         self.sources = self.store.sources()
         self.tenures = self.store.tenures()
+        self.camps = self.store.camps()
         meta = self.store.meta()
         self.info = EngineInfo(json.loads(meta.get("counts", "{}")), meta.get("built_at", ""),
                                meta.get("fingerprint", ""))
@@ -338,6 +341,8 @@ class Engine:
                 found = derive.holder_at(self.tenures, q.role, q.dates[0])
                 return self._holder_answer(q, found, "holder")
         places = [e for e in q.hard_entities if e.kind != "country"]
+        if q.answer_type == "how_many" and "camps" in q.measures and (places or q.dates):
+            return self._camp_count(q)
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
             total = derive.year_total(self._contingent_figures(q), q.measures, q.dates[0],
                                       derive.who_asked(tokens(q.raw)))
@@ -485,11 +490,81 @@ class Engine:
         kinds = q.defining_kinds
         if not kinds:
             return None
+        if self.camps and set(kinds) <= set(CAMP_CLOSING_KINDS):
+            return self._end_camp(q, which)
         docs = self._scoped_docs(q, self.store.events_of_kinds(kinds, limit=100_000))
         found = derive.first_or_last(docs, which)
         if found is None:
             return None
         headline = Phrase.of(f"{which}-of", count=found.compared)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    def _end_camp(self, q: Question, which: str) -> Answer | None:
+        """The first or last camp to close (of a region, in a period): among the declared
+        camps' closings, never an annex or a hangar."""
+        asked = self._camps_asked(q)
+        if not asked:
+            return None
+        camp = asked[0] if which == "first" else asked[-1]
+        found = derive.Derived(which, (camp.closed_by,), compared=len(asked))
+        where = self._camps_where(q)
+        headline = Phrase.of(f"{which}-camp", count=len(asked), where=where["en"],
+                             where_fr=where["fr"], name=camp.name, name_fr=camp.name_fr,
+                             date=camp.closed)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    def _camps_where(self, q: Question) -> dict[str, str]:
+        """Where a question about camps looks, in each language: " in the Kidal region"."""
+        named = [e.phrase for e in q.hard_entities if e.kind != "country"
+                 and e.phrase not in SCOPE_WORDS]
+        if not named:
+            return {"en": "", "fr": ""}
+        region = next((c for c in self.camps if c.region_key == named[0]), None)
+        if region is not None:
+            return {"en": f" in the {region.region} region",
+                    "fr": f" dans la région de {region.region_fr}"}
+        town = next((c for c in self.camps if c.place_key == named[0]), None)
+        return ({"en": f" in {town.place}", "fr": f" à {town.place_fr}"} if town
+                else {"en": "", "fr": ""})
+
+    def _camps_asked(self, q: Question) -> list[Camp] | None:
+        """The declared camps a question covers: those of the region (or else the town) it
+        names, closed in its dates. None when it names a place that had no camp."""
+        camps = self.camps
+        named = {e.phrase for e in q.hard_entities if e.kind != "country"} - SCOPE_WORDS
+        if named:
+            camps = ([c for c in camps if c.region_key in named]
+                     or [c for c in camps if c.place_key in named])
+            if not camps:
+                return None
+        for span in q.dates:
+            if q.direction == "before":
+                camps = [c for c in camps if c.closed_on <= span.last]
+            elif q.direction == "after":
+                camps = [c for c in camps if c.closed_on >= span.first]
+            else:
+                camps = [c for c in camps if span.first <= c.closed_on <= span.last]
+        return camps
+
+    def _camp_count(self, q: Question) -> Answer | None:
+        """How many of the declared camps were in a region, or closed in a period."""
+        asked = self._camps_asked(q)
+        if not asked:
+            return None  # no camp there, or none closed then: the count is not a cited fact
+        where = self._camps_where(q)
+        when = {"en": "", "fr": ""}
+        if q.dates:
+            en, fr = {"before": ("closed by the end of", "fermés avant la fin de"),
+                      "after": ("closed from", "fermés à partir de")}.get(
+                          q.direction, ("closed in", "fermés en"))
+            day = q.dates[0].date
+            when = {"en": f" {en} {human_date(day, 'en')}", "fr": f" {fr} {human_date(day, 'fr')}"}
+        found = derive.Derived("camps", tuple(c.closed_by for c in asked), value=len(asked),
+                               compared=len(self.camps))
+        headline = Phrase.of("camps-count", count=len(asked), total=len(self.camps),
+                             where=where["en"], where_fr=where["fr"], when=when["en"],
+                             when_fr=when["fr"], names=", ".join(c.name for c in asked),
+                             names_fr=", ".join(c.name_fr for c in asked))
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
 

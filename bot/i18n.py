@@ -197,6 +197,20 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "Le plus élevé des {count} budgets de mes sources : {value} $.",
     },
     "year-total": {"en": "In {period}: {values}.", "fr": "En {period} : {values}."},
+    "first-camp": {
+        "en": "The first of the mission's {count} sites{where} to close: {name}, {date}.",
+        "fr": "Le premier des {count} sites de la mission{where_fr} à fermer : {name_fr}, "
+              "{date}.",
+    },
+    "last-camp": {
+        "en": "The last of the mission's {count} sites{where} to close: {name}, {date}.",
+        "fr": "Le dernier des {count} sites de la mission{where_fr} à fermer : {name_fr}, "
+              "{date}.",
+    },
+    "camps-count": {
+        "en": "Sites{where}{when}: {count} of the mission's {total} ({names}).",
+        "fr": "Sites{where_fr}{when_fr} : {count} des {total} de la mission ({names_fr}).",
+    },
     "figure": {"en": "{measure}: {value} ({who}).", "fr": "{measure} : {value} ({who})."},
     "figure-in": {"en": "{measure} in {period}: {value} ({who}).",
                   "fr": "{measure} en {period} : {value} ({who})."},

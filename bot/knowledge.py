@@ -1,7 +1,7 @@
 """Reading and validating `knowledge/`: every problem is reported at once, with file and line.
 
-A knowledge file is TOML holding arrays of tables named `source`, `event`, `faq`, `alias` and
-`publisher` (see knowledge/README.md). Files under `inbox/` are drafts and never loaded.
+A knowledge file is TOML holding arrays of tables named `source`, `event`, `faq`, `alias`,
+`publisher` and `camp` (see knowledge/README.md). Files under `inbox/` are drafts and never loaded.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.concepts import SCOPE_WORDS
-from bot.models import Alias, Event, FaqEntry, Publisher, Source
+from bot.concepts import CAMP_CLOSING_KINDS, SCOPE_WORDS
+from bot.models import Alias, Camp, Event, FaqEntry, Publisher, Source
 from bot.publishers import host_index, host_of, normal_host
 from bot.text import fold
 
@@ -29,6 +29,7 @@ ENTRY_TYPES: dict[str, type[Any]] = {
     "faq": FaqEntry,
     "alias": Alias,
     "publisher": Publisher,
+    "camp": Camp,
 }
 # Set by the loader from the [[publisher]] entries, never written in a knowledge file.
 DERIVED_SOURCE_FIELDS = ("publisher_kind",)
@@ -74,6 +75,7 @@ class KnowledgeBase:
     aliases: tuple[Alias, ...]
     files: tuple[str, ...] = ()
     publishers: tuple[Publisher, ...] = ()
+    camps: tuple[Camp, ...] = ()
 
     def entries(self) -> tuple[Event | FaqEntry, ...]:
         """Every event, then every FAQ entry."""
@@ -85,6 +87,7 @@ class KnowledgeBase:
             "events": len(self.events),
             "faq": len(self.faqs),
             "aliases": len(self.aliases),
+            "camps": len(self.camps),
         }
 
 
@@ -360,6 +363,7 @@ def _cross_check(valid: list[tuple[_Located, Any]]) -> list[Problem]:
                         "evidence: quote what it says (at most 25 words)"))
     problems.extend(_same_day_problems(valid))
     problems.extend(_publisher_problems(valid))
+    problems.extend(_camp_problems(valid))
     return sorted(set(problems))
 
 
@@ -402,6 +406,74 @@ def _publisher_problems(valid: list[tuple[_Located, Any]]) -> list[Problem]:
             problems.append(Problem(item.path, item.line_of("url"),
                 f"source {value.id!r}: {publisher.name!r} is a banned content farm; cite the "
                 "page it copied instead"))
+    return problems
+
+
+def _camp_problems(valid: list[tuple[_Located, Any]]) -> list[Problem]:
+    """Each camp is a known place with one closing event, the last closing of its town (so
+    "when did MINUSMA leave Gao?" and the camps agree); once any camp is declared, every
+    camp-closure or handover event belongs to one, so nothing else is counted as a camp."""
+    camps = [(item, value) for item, value in valid if item.kind == "camp"]
+    if not camps:
+        return []  # a knowledge folder without camps (a test's) is not held to them
+    places = {fold(value.canonical) for item, value in valid
+              if item.kind == "alias" and value.kind == "place"}
+    events = {value.id: value for item, value in valid if item.kind == "event"}
+    problems: list[Problem] = []
+    claimed: dict[str, str] = {}
+    seen: dict[str, tuple[str, _Located]] = {}
+    for item, camp in camps:
+        label = f"camp {camp.id!r}"
+        for key in ("id", "place"):
+            mark = f"{key}:{fold(getattr(camp, key))}"
+            if mark in seen:
+                first = seen[mark][1]
+                problems.append(Problem(item.path, item.line_of(key),
+                    f"{label}: {key} {getattr(camp, key)!r} is already camp {seen[mark][0]!r}'s "
+                    f"({first.path}:{first.line})"))
+            seen.setdefault(mark, (camp.id, item))
+        for key in ("place", "region"):
+            if fold(getattr(camp, key)) not in places:
+                problems.append(Problem(item.path, item.line_of(key),
+                    f"{label}: {key} {getattr(camp, key)!r} is no place's canonical name; add "
+                    "an [[alias]] with kind = \"place\""))
+        closing = events.get(camp.closed_by)
+        for key, event_id in [("closed_by", camp.closed_by)] + [("steps", s) for s in camp.steps]:
+            event = events.get(event_id)
+            if event is None:
+                problems.append(Problem(item.path, item.line_of(key),
+                                        f"{label}: unknown event {event_id!r}"))
+                continue
+            if event.kind not in CAMP_CLOSING_KINDS:
+                problems.append(Problem(item.path, item.line_of(key),
+                    f"{label}: event {event_id!r} is a {event.kind!r}, not one of "
+                    + ", ".join(CAMP_CLOSING_KINDS)))
+            if event_id in claimed:
+                problems.append(Problem(item.path, item.line_of(key),
+                    f"{label}: event {event_id!r} already belongs to camp {claimed[event_id]!r}"))
+            claimed.setdefault(event_id, camp.id)
+            if key == "steps" and closing is not None and (
+                    event.date.first_day() > closing.date.first_day()):
+                problems.append(Problem(item.path, item.line_of(key),
+                    f"{label}: step {event_id!r} comes after the camp closed"))
+        if closing is None:
+            continue
+        if fold(camp.place) not in {fold(p) for p in closing.places}:
+            problems.append(Problem(item.path, item.line_of("closed_by"),
+                f"{label}: event {camp.closed_by!r} does not have {camp.place!r} among its places"))
+        later = [e for e in events.values() if e.kind in CAMP_CLOSING_KINDS and e.places
+                 and fold(e.places[0]) == fold(camp.place)
+                 and e.date.first_day() > closing.date.first_day()]
+        if later:
+            problems.append(Problem(item.path, item.line_of("closed_by"),
+                f"{label}: event {later[0].id!r} closes a site in {camp.place} later than "
+                f"{camp.closed_by!r}; the camp closed with the last of them"))
+    for item, value in valid:
+        if item.kind == "event" and value.kind in CAMP_CLOSING_KINDS and value.id not in claimed:
+            problems.append(Problem(item.path, item.line_of("kind"),
+                f"event {value.id!r} is a {value.kind!r} but no [[camp]] names it: add it to its "
+                "camp's closed_by or steps (knowledge/camps.toml), or, for a hangar, equipment "
+                "or donations handed to others, use kind = \"milestone\""))
     return problems
 
 
@@ -488,6 +560,7 @@ def check_knowledge(directory: Path) -> tuple[KnowledgeBase | None, list[Problem
         aliases=tuple(by_kind["alias"]),
         files=tuple(str(p) for p in files),
         publishers=tuple(by_kind["publisher"]),
+        camps=tuple(by_kind["camp"]),
     )
     return kb, []
 

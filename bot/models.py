@@ -356,21 +356,39 @@ class Alias:
     # Words that carry this meaning only when a user asks ("who ran MINUSMA?"); in the knowledge
     # texts they have other senses ("a liquidation phase ran until..."), so entries keep them.
     question_variants: tuple[Text, ...] = ()
-    # A place's position (latitude, longitude, WGS84), for the map of the camps.
-    coordinates: tuple[float, float] | None = None
     name_fr: Text | None = None  # a place's French name where it differs (Tombouctou)
 
-    @model_validator(mode="after")
-    def _in_mali(self) -> Alias:
-        if self.coordinates is not None:
-            lat, lon = self.coordinates
-            if self.kind != "place":
-                raise ValueError("only a place has coordinates")
-            # The map shows Mali and its borders; a point far outside is a typo (swapped?).
-            if not (9.0 <= lat <= 26.0 and -13.0 <= lon <= 5.0):
-                raise ValueError(f"coordinates {lat}, {lon} are not in or near Mali "
-                                 "(latitude first, then longitude)")
-        return self
+
+CampKind = Literal["camp", "temporary-base"]
+# The map's frame is Mali and its borders: a point outside this box is a typo (swapped?).
+MALI_BOX = ((9.0, 26.0), (-13.0, 5.0))  # (south, north), (west, east)
+
+
+def _near_mali(point: tuple[float, float]) -> tuple[float, float]:
+    lat, lon = point
+    (south, north), (west, east) = MALI_BOX
+    if not (south <= lat <= north and west <= lon <= east):
+        raise ValueError(f"{lat}, {lon} is not in or near Mali (latitude first, then longitude)")
+    return point
+
+
+@pydantic_dataclass(config=_STRICT)
+class Camp:
+    """One of the mission's sites (a camp or a temporary base), declared once: where it was
+    and the event that closed it. How many camps, the first and last to close, the map and
+    the timeline all read these, so no office, hangar or donation is ever counted as a camp."""
+
+    id: EntryId
+    name: Text  # "Kidal camp"
+    place: Text  # the town, as an alias's canonical name
+    region: Text  # its region (a place too), for "how many camps in the Kidal region?"
+    coordinates: Annotated[tuple[float, float], AfterValidator(_near_mali)]
+    closed_by: EntryId  # the camp-closure or handover event that ended it
+    kind: CampKind = "camp"
+    # Earlier handovers that were parts of it (an annex, a national camp inside the base).
+    steps: tuple[EntryId, ...] = ()
+    name_fr: Text | None = None
+    note: Text | None = None
 
 
 # --- What the engine returns -----------------------------------------------------------------

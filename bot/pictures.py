@@ -1,11 +1,12 @@
 """Pictures where people would rather look than read: the mission's decade and its withdrawal
 on one time axis, and a map of Mali with every camp coloured by its closure date.
 
-Everything drawn comes from the index (camp closures, heads of mission, mandate resolutions,
-places' coordinates); labels follow the reader's language. Drawing uses matplotlib's Agg
-backend through the Figure API (no pyplot, no display, safe in a worker thread). Pictures are
-cached per knowledge version and language in a folder beside the index, and a file is only
-ever replaced if this bot wrote it (its PNG carries the bot's name).
+Everything drawn comes from the index (the camps declared in knowledge/camps.toml with their
+positions and closings, heads of mission, mandate resolutions); labels follow the reader's
+language. Drawing uses matplotlib's Agg backend through the Figure API (no pyplot, no
+display, safe in a worker thread). Pictures are cached per knowledge version and language in
+a folder beside the index, and a file is only ever replaced if this bot wrote it (its PNG
+carries the bot's name).
 """
 
 from __future__ import annotations
@@ -26,11 +27,10 @@ from typing import Any, Literal
 from babel import Locale
 from babel.dates import format_date
 
-from bot.concepts import CAMP_CLOSING_KINDS
 from bot.i18n import Lang, human_date, say
 from bot.models import Phrase, Source
 from bot.render import cut
-from bot.store import Place, Store, Tenure
+from bot.store import Store, Tenure
 
 Kind = Literal["timeline", "map"]
 KINDS: tuple[Kind, ...] = ("timeline", "map")
@@ -54,51 +54,26 @@ _ISO2 = {"MLI": "ML", "DZA": "DZ", "NER": "NE", "BFA": "BF", "CIV": "CI", "GIN":
 
 @dataclass(frozen=True)
 class Closure:
-    """The day a camp closed: its last closure or handover once the withdrawal began."""
+    """The day one of the mission's camps closed (knowledge/camps.toml), and where it was."""
 
     place: str
     place_fr: str
     date: str  # ISO, as precise as known
     sources: tuple[str, ...]
-    at: Place | None  # where it is, when the knowledge says
+    lat: float
+    lon: float
 
     def name(self, lang: Lang) -> str:
         return self.place_fr if lang == "fr" else self.place
 
 
 def camp_closures(store: Store) -> list[Closure]:
-    """Each camp's closing, in date order. A camp's last closure or handover from the first
-    camp closure on is when it closed (a liquidation handed over the last ones)."""
-    docs = store.events_of_kinds(CAMP_CLOSING_KINDS, limit=100_000)
-    closures = [d for d in docs if d.event_kind == "camp-closure"]
-    if not closures:
-        return []
-    first = min(d.date_lo or "" for d in closures)
-    places = store.places()
-    last: dict[str, Any] = {}
-    for doc in docs:  # in date order: a later one replaces an earlier one
-        entry = doc.entry
-        if (doc.date_lo or "") >= first and entry.places and not _ahead_of_closure(
-                doc, closures):
-            last[entry.places[0]] = doc
-    found = []
-    for place, doc in last.items():
-        entry = doc.entry
-        at = places.get(place)
-        found.append(Closure(place, at.name_fr if at else place, doc.date or "",
-                             tuple(entry.sources), at))
-    return sorted(found, key=lambda c: (c.date, c.place))
-
-
-def _ahead_of_closure(doc: Any, closures: Sequence[Any]) -> bool:
-    """A site handed over ahead of a later camp closure that names its place (Mopti's
-    annexes, before the Sévaré camp of the Mopti region closed) is a step of that closure,
-    not another camp: counting it would show a camp the answers never count."""
-    if doc.event_kind == "camp-closure":
-        return False
-    place = doc.entry.places[0]
-    return any((c.date_lo or "") > (doc.date_lo or "") and place in c.entry.places[1:]
-               for c in closures)
+    """Each declared camp's closing, in date order."""
+    camps = store.camps()
+    events = {d.id: d for d in store.docs(c.closed_by for c in camps)}
+    return [Closure(c.place, c.place_fr, c.closed, tuple(events[c.closed_by].entry.sources),
+                    c.lat, c.lon)
+            for c in camps if c.closed_by in events]
 
 
 @dataclass(frozen=True)
@@ -124,8 +99,7 @@ def facts(store: Store, sources: dict[str, Source]) -> Facts:
         number = doc.entry.resolution
         if number is not None and doc.precision == "day":
             adopted.setdefault(number, doc.date_lo or "")
-    closed = max([d.date_lo or "" for d in store.events_of_kinds(("camp-closure",),
-                                                                 limit=100_000)] or [""])
+    closed = max([_day(c.date).isoformat() for c in closures] or [""])
     cited = Counter(sources[s].publisher for c in closures for s in c.sources if s in sources)
     publishers = [name for name, _ in cited.most_common()]  # the most cited first
     return Facts(tuple(closures), tuple(heads), tuple(adopted.items()), closed,
@@ -300,7 +274,7 @@ def draw_map(facts: Facts, lang: Lang = "en") -> bytes:
     from matplotlib.dates import DateFormatter
     from matplotlib.patches import Polygon
 
-    closures = [c for c in facts.closures if c.at is not None]
+    closures = list(facts.closures)
     figure = _figure(MAP_SIZE)
     ax = figure.add_axes((0.04, 0.06, 0.8, 0.86))
     names = Locale.parse(lang).territories
@@ -327,17 +301,16 @@ def draw_map(facts: Facts, lang: Lang = "en") -> bytes:
     if closures:
         cmap, norm, numbers = _colours(closures)
         placed: list[tuple[float, float, float, float]] = []  # boxes taken, in pixels
-        points = [ax.transData.transform((c.at.lon, c.at.lat)) for c in closures if c.at]
+        points = [ax.transData.transform((c.lon, c.lat)) for c in closures]
         placed += [(x - 8, y - 8, x + 8, y + 8) for x, y in points]
         for closure, value, (px, py) in zip(closures, numbers, points, strict=True):
-            assert closure.at is not None
-            ax.scatter([closure.at.lon], [closure.at.lat], s=140, color=cmap(norm(value)),
+            ax.scatter([closure.lon], [closure.lat], s=140, color=cmap(norm(value)),
                        edgecolors="black", linewidths=0.7, zorder=4)
             label = f"{closure.name(lang)}\n{_short(closure.date, lang)}"
             width = max(len(line) for line in label.split("\n")) * LABEL_CHAR_PX + 8
             dx, dy, box = _free_spot(px, py, width, LABEL_HEIGHT_PX, placed)
             placed.append(box)
-            ax.annotate(label, (closure.at.lon, closure.at.lat), xytext=(dx, dy),
+            ax.annotate(label, (closure.lon, closure.lat), xytext=(dx, dy),
                         textcoords="offset pixels", fontsize=10, zorder=5,
                         ha="left" if dx >= 0 else "right", va="center",
                         arrowprops={"arrowstyle": "-", "color": "#777777", "linewidth": 0.7,

@@ -6,8 +6,9 @@ beside the target and renamed over it, so readers never see half an index. Brows
 `datasette data/index.sqlite`.
 
 Tables: `sources`, `docs` (events and FAQ entries, with FTS5 over their folded terms),
-`subjects` (what each entry is about), `figures`, `tenures`, `faq_questions`, `aliases`,
-`vocab` (term document frequencies) and `meta`.
+`subjects` (what each entry is about), `figures`, `tenures`, `camps` (the mission's sites and
+the events that closed them), `faq_questions`, `aliases`, `vocab` (term document frequencies)
+and `meta`.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ from pydantic import TypeAdapter
 from bot.concepts import SCOPE_WORDS
 from bot.dates import find_dates
 from bot.knowledge import KnowledgeBase, knowledge_files, read_bounded
-from bot.models import Event, FaqEntry, Source
+from bot.models import Event, FaqEntry, PartialDate, Source
 from bot.progress import Progress
-from bot.text import AliasMap, longest_phrases, terms
+from bot.text import AliasMap, fold, longest_phrases, terms
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
 # a file that lacks it, so a mistyped --db cannot destroy somebody else's data.
 APPLICATION_ID = 0x4D4E534D
@@ -79,11 +80,28 @@ class FigureRow:
 
 
 @dataclass(frozen=True)
-class Place:
+class Camp:
+    """One of the mission's sites as declared in the knowledge, with the day it closed."""
+
+    id: str
     name: str
     name_fr: str
+    kind: str  # "camp" or "temporary-base"
+    place: str  # as written ("Sévaré")
+    place_fr: str  # the place's French name ("Tombouctou")
+    region: str
+    region_fr: str
     lat: float
     lon: float
+    closed_by: str  # the event that closed it
+    closed: str  # that event's ISO date, as precise as known
+    steps: tuple[str, ...]  # earlier handovers that were parts of it
+    place_key: str  # the place and region as questions' entities name them ("sevare")
+    region_key: str
+
+    @property
+    def closed_on(self) -> dt.date:
+        return PartialDate.parse(self.closed).first_day()
 
 
 @dataclass(frozen=True)
@@ -333,6 +351,23 @@ def _figure_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any
                    "countries": countries, "kind": entry.kind or ""}
 
 
+def _camp_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
+    events = {e.id: e for e in kb.events}
+    french = {fold(a.canonical): a.name_fr for a in kb.aliases if a.name_fr}
+    for camp in kb.camps:
+        closing = events[camp.closed_by]  # the loader has checked that it exists
+        yield {"id": camp.id, "name": camp.name, "name_fr": camp.name_fr or camp.name,
+               "kind": camp.kind, "place": camp.place,
+               "place_fr": french.get(fold(camp.place), camp.place), "region": camp.region,
+               "region_fr": french.get(fold(camp.region), camp.region),
+               "lat": camp.coordinates[0], "lon": camp.coordinates[1],
+               "closed_by": camp.closed_by, "closed": closing.date.iso,
+               "closed_lo": closing.date.first_day().isoformat(),
+               "steps": json.dumps(list(camp.steps)),
+               "place_key": _phrase(camp.place, aliases),
+               "region_key": _phrase(camp.region, aliases)}
+
+
 _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
     "sources": ({"id": str, "title": str, "publisher": str, "date": str, "url": str,
                  "payload": str}, "id"),
@@ -351,7 +386,10 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
     "aliases": ({"canonical": str, "variant": str, "kind": str, "asked_only": int}, None),
     "vocab": ({"term": str, "df": int}, "term"),
-    "places": ({"name": str, "name_fr": str, "lat": float, "lon": float}, "name"),
+    "camps": ({"id": str, "name": str, "name_fr": str, "kind": str, "place": str,
+               "place_fr": str, "region": str, "region_fr": str, "lat": float, "lon": float,
+               "closed_by": str, "closed": str, "closed_lo": str, "steps": str,
+               "place_key": str, "region_key": str}, "id"),
     "meta": ({"key": str, "value": str}, "key"),
 }
 
@@ -406,10 +444,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str,
          for vs, asked_only in ((a.variants, False), (a.question_variants, True))
          for v in vs),
     )
-    db.table("places").insert_all(
-        ({"name": a.canonical, "name_fr": a.name_fr or a.canonical, "lat": a.coordinates[0],
-          "lon": a.coordinates[1]} for a in kb.aliases if a.coordinates is not None),
-        pk="name")
+    db.table("camps").insert_all(_camp_rows(kb, aliases), pk="id")
     stage("vocabulary")
     df: Counter[str] = Counter()
     for row in docs:
@@ -422,6 +457,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str,
         "events": len(kb.events),
         "faq": len(kb.faqs),
         "aliases": len(kb.aliases),
+        "camps": len(kb.camps),
     }
     db.table("meta").insert_all(
         [
@@ -774,10 +810,12 @@ class Store:
             "select phrase, min(kind), count(distinct doc_id) from subjects group by phrase")
         return {phrase: (kind, n) for phrase, kind, n in rows}
 
-    def places(self) -> dict[str, Place]:
-        """Places with a position, by their canonical name."""
-        return {r["name"]: Place(r["name"], r["name_fr"], r["lat"], r["lon"])
-                for r in self.conn.execute("select * from places")}
+    def camps(self) -> list[Camp]:
+        """The mission's sites, in the order they closed."""
+        return [Camp(r["id"], r["name"], r["name_fr"], r["kind"], r["place"], r["place_fr"],
+                     r["region"], r["region_fr"], r["lat"], r["lon"], r["closed_by"], r["closed"],
+                     tuple(json.loads(r["steps"])), r["place_key"], r["region_key"])
+                for r in self.conn.execute("select * from camps order by closed_lo, place")]
 
     def tenures(self) -> list[Tenure]:
         return [Tenure(r["doc_id"], r["role"], r["person"], r["name"], bool(r["acting"]),

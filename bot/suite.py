@@ -20,7 +20,7 @@ from typing import Literal
 from bot.concepts import CAMP_CLOSING_KINDS, LEAVING_KINDS, SCOPE_WORDS, WITHDRAWAL_KINDS
 from bot.i18n import human_date, role_name
 from bot.knowledge import KnowledgeBase
-from bot.models import Answer, Event
+from bot.models import Answer, Camp, Event
 from bot.render import render_plain
 from bot.store import alias_map, entry_subjects, known_entities
 from bot.text import fold, terms
@@ -147,7 +147,7 @@ class _Builder:
                     self.add(f"When did MINUSMA leave {spelling}?", "when-leave-place", ids)
                     self.add(f"Quand la MINUSMA a-t-elle quitté {spelling} ?",
                              "fr-when-leave-place", ids)
-                if event.kind in CAMP_CLOSING_KINDS:
+                if event.kind in CAMP_CLOSING_KINDS and not self.kb.camps:
                     camps = {i for i in ids if self.kinds[i] in CAMP_CLOSING_KINDS}
                     self.add(f"When was the {place} camp handed over?", "when-handover-place",
                              camps)
@@ -191,8 +191,10 @@ class _Builder:
     def orders(self) -> None:
         """"Which closed first, A or B?" over pairs of camp closures on different days; right
         when the answer puts the earlier one first."""
-        closures = sorted((e for e in self.kb.events if e.kind == "camp-closure" and e.places
-                           and e.date.precision == "day"), key=lambda e: e.date.iso)
+        closing = {c.closed_by for c in self.kb.camps}
+        closures = sorted((e for e in self.kb.events if e.places and e.date.precision == "day"
+                           and (e.id in closing if closing else e.kind == "camp-closure")),
+                          key=lambda e: e.date.iso)
         places = {fold(e.places[0]) for e in closures}
         if len(places) < len(closures):
             return  # a place closed twice: "which closed first" would not name one event
@@ -204,6 +206,31 @@ class _Builder:
                      "order-closures", expect=expect)
             self.add(f"Lequel a fermé en premier, {first.places[0]} ou {later.places[0]} ?",
                      "fr-order-closures", expect=expect)
+
+    def camps(self) -> None:
+        """What the declared camps answer: when each was handed over, and per region how many
+        there were and which closed first and last (right when the first line says so; the
+        judge reads answers in English, whatever the question's language)."""
+        events = {e.id: e for e in self.kb.events}
+        ordered = sorted(self.kb.camps, key=lambda c: (events[c.closed_by].date.first_day(),
+                                                       c.place))
+        regions: dict[str, list[Camp]] = defaultdict(list)
+        for camp in ordered:
+            regions[camp.region].append(camp)
+            self.add(f"When was the {camp.place} camp handed over?", "when-handover-place",
+                     {camp.closed_by})
+        for region, camps in regions.items():
+            if len(camps) < 2:
+                continue
+            count = len(camps)
+            self.add(f"How many camps did MINUSMA have in the {region} region?",
+                     "how-many-camps-region", expect=[f"{count} of the mission's"])
+            self.add(f"Combien de camps la MINUSMA avait-elle dans la région de {region} ?",
+                     "fr-how-many-camps-region", expect=[f"{count} of the mission's"])
+            self.add(f"Which was the last camp to close in the {region} region?",
+                     "last-camp-region", expect=[camps[-1].name])
+            self.add(f"Quel a été le premier camp fermé dans la région de {region} ?",
+                     "fr-first-camp-region", expect=[camps[0].name])
 
     def successions(self) -> None:
         first: dict[tuple[str, str], tuple[str, str]] = {}
@@ -282,6 +309,7 @@ def generate(kb: KnowledgeBase) -> list[Generated]:
     builder = _Builder(kb)
     builder.events()
     builder.orders()
+    builder.camps()
     builder.successions()
     builder.faqs()
     builder.swaps()

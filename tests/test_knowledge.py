@@ -312,22 +312,137 @@ def test_line_numbers_point_at_the_field_not_at_text_that_looks_like_one(write_k
     assert any(name == "y.toml" and line == 3 for name, line, _ in problems)
 
 
-def test_camp_coordinates_must_lie_near_mali_and_belong_to_places(write_knowledge):
-    root = write_knowledge({"s.toml": SMALL_SOURCES, "a.toml": """
-    [[alias]]
-    canonical = "Swapped"
-    variants = ["Swaped"]
-    kind = "place"
-    coordinates = [1.41, 18.44]
+CAMP_PLACES = """
+[[alias]]
+canonical = "Testville"
+variants = ["Testvile"]
+kind = "place"
 
-    [[alias]]
-    canonical = "Not a place"
-    variants = ["Notaplace"]
-    coordinates = [18.44, 1.41]
+[[alias]]
+canonical = "Testregion"
+variants = ["Test region"]
+kind = "place"
+
+[[alias]]
+canonical = "Annexville"
+variants = ["Annexvile"]
+kind = "place"
+"""
+CAMP_EVENTS = """
+[[event]]
+id = "testville-closure"
+date = 2023-11-18
+title = "Testville camp closed"
+summary = "The last peacekeepers left."
+kind = "camp-closure"
+places = ["Testville", "Testregion"]
+sources = ["src-a"]
+
+[[event]]
+id = "annex-handover"
+date = 2023-11-01
+title = "Annex handed over"
+summary = "An annex went first."
+kind = "handover"
+places = ["Annexville"]
+sources = ["src-a"]
+"""
+
+
+def test_a_camp_names_a_place_its_closing_and_coordinates_near_mali(write_knowledge):
+    root = write_knowledge({"s.toml": SMALL_SOURCES, "a.toml": CAMP_PLACES,
+                            "e.toml": CAMP_EVENTS, "camps.toml": """
+    [[camp]]
+    id = "testville"
+    name = "Testville camp"
+    place = "Testville"
+    region = "Testregion"
+    coordinates = [16.0, -3.0]
+    closed_by = "testville-closure"
+    steps = ["annex-handover"]
+    """})
+    kb, problems = check_knowledge(root)
+    assert problems == [] and kb is not None
+    assert [c.id for c in kb.camps] == ["testville"]
+
+    root = write_knowledge({"camps.toml": """
+    [[camp]]
+    id = "testville"
+    name = "Testville camp"
+    place = "Testville"
+    region = "Nowhere"
+    coordinates = [16.0, -3.0]
+    closed_by = "annex-handover"
+    steps = ["no-such-event"]
+
+    [[camp]]
+    id = "swapped"
+    name = "Swapped camp"
+    place = "Annexville"
+    region = "Testregion"
+    coordinates = [-3.0, 16.0]
+    closed_by = "testville-closure"
+    """})
+    found = {(Path(p.path).name, p.line, p.message) for p in check_knowledge(root)[1]}
+    messages = " | ".join(m for _, _, m in found)
+    assert "not in or near Mali (latitude first" in messages
+    assert "region 'Nowhere' is no place's canonical name" in messages
+    assert "unknown event 'no-such-event'" in messages
+    assert "does not have 'Testville' among its places" in messages
+    # Every problem names the camps file and the line of the field at fault.
+    assert ("camps.toml", 5, "camp 'testville': region 'Nowhere' is no place's canonical "
+            "name; add an [[alias]] with kind = \"place\"") in found
+    # The camp-closure left unclaimed is named, at its kind's line.
+    assert any(name == "e.toml" and "'testville-closure' is a 'camp-closure' but no [[camp]]"
+               in message for name, _, message in found)
+
+
+def test_a_camp_closes_with_the_last_closing_of_its_town(write_knowledge):
+    root = write_knowledge({"s.toml": SMALL_SOURCES, "a.toml": CAMP_PLACES,
+                            "e.toml": CAMP_EVENTS + """
+    [[event]]
+    id = "testville-hangar"
+    date = 2024-02-01
+    title = "A hangar in Testville handed over"
+    summary = "A hangar, not the camp."
+    kind = "handover"
+    places = ["Testville"]
+    sources = ["src-a"]
+    """, "camps.toml": """
+    [[camp]]
+    id = "testville"
+    name = "Testville camp"
+    place = "Testville"
+    region = "Testregion"
+    coordinates = [16.0, -3.0]
+    closed_by = "testville-closure"
+    steps = ["annex-handover", "testville-hangar"]
     """})
     messages = [p.message for p in check_knowledge(root)[1]]
-    assert any("not in or near Mali" in m for m in messages)
-    assert any("only a place has coordinates" in m for m in messages)
+    assert any("'testville-hangar' closes a site in Testville later than" in m
+               for m in messages)
+    assert any("step 'testville-hangar' comes after the camp closed" in m for m in messages)
+
+
+def test_without_camps_no_closing_has_to_belong_to_one(write_knowledge):
+    """A knowledge folder that declares no camp (a test's) is not held to the camp rules."""
+    root = write_knowledge({"s.toml": SMALL_SOURCES, "a.toml": CAMP_PLACES,
+                            "e.toml": CAMP_EVENTS})
+    assert check_knowledge(root)[1] == []
+
+
+def test_the_real_knowledge_declares_thirteen_sites_and_no_annex(write_knowledge):
+    from tests.conftest import KNOWLEDGE
+
+    kb, problems = check_knowledge(KNOWLEDGE)
+    assert kb is not None, problems
+    assert len(kb.camps) == 13
+    assert sum(c.kind == "temporary-base" for c in kb.camps) == 1
+    steps = {s for c in kb.camps for s in c.steps}
+    assert {"mopti-annexes-handover", "gao-camp-castor-handover"} <= steps
+    # The count the answers give (the FAQ's figure) is the number of camps declared.
+    counted = {f.value for faq in kb.faqs for f in faq.figures if f.what == "camps"}
+    assert counted == {13}
 
 
 PUBLISHERS = """

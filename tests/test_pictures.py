@@ -21,7 +21,8 @@ def test_every_camp_closure_comes_from_the_knowledge_in_date_order(shown):
     assert {"Kidal", "Tessalit", "Aguelhok", "Ansongo", "Sévaré", "Timbuktu", "Gao",
             "Bamako"} <= set(places)
     assert [c.date for c in shown.closures] == sorted(c.date for c in shown.closures)
-    assert all(c.at is not None for c in shown.closures)  # every camp can go on the map
+    # Every camp goes on the map at its declared place.
+    assert all(9 < c.lat < 26 and -13 < c.lon < 5 for c in shown.closures)
     assert [t.person.split()[-1] for t in shown.heads][-2:] == ["annadif", "wane"]
 
 
@@ -88,8 +89,8 @@ def test_draw_command_writes_the_picture_and_prints_its_caption(tmp_path, capsys
     ("en", "How many camps did MINUSMA have?"),
     ("fr", "Combien de camps la MINUSMA avait-elle ?")])
 def test_pictures_count_the_camps_the_answers_count(engine, shown, lang, question):
-    """A site handed over ahead of a later camp closure (Mopti's annexes, before the Sévaré
-    camp of the Mopti region closed) is not a fourteenth camp."""
+    """The pictures draw the camps declared in knowledge/camps.toml: Mopti's annexes, a step
+    of the Mopti-Sévaré camp's closing, are not a fourteenth camp."""
     places = [c.place for c in shown.closures]
     assert "Mopti" not in places and len(places) == len(set(places)) == 13
     answered = engine.ask(question)

@@ -29,9 +29,9 @@ def test_index_has_every_table_and_a_working_fts(small_knowledge: Path, tmp_path
     kb = load_knowledge(small_knowledge)
     stats = build_index(kb, tmp_path / "i.sqlite", "fp")
     db = sqlite_utils.Database(tmp_path / "i.sqlite")
-    assert {"sources", "docs", "docs_fts", "subjects", "figures", "tenures", "faq_questions",
-            "aliases", "vocab", "meta"} <= set(db.table_names())
-    assert stats.counts == {"sources": 2, "events": 1, "faq": 1, "aliases": 1}
+    assert {"sources", "docs", "docs_fts", "subjects", "figures", "tenures", "camps",
+            "faq_questions", "aliases", "vocab", "meta"} <= set(db.table_names())
+    assert stats.counts == {"sources": 2, "events": 1, "faq": 1, "aliases": 1, "camps": 0}
     hits = list(db["docs"].search('"testville"', columns=["id"]))
     assert {h["id"] for h in hits} == {"testville-closure", "what-is-testville"}
     assert read_meta(tmp_path / "i.sqlite")["fingerprint"] == "fp"

@@ -111,6 +111,11 @@ async def test_admin_reload_swaps_in_new_knowledge(fake, bot, knowledge):
         '[[event]]\nid = "test-extra"\ndate = 2023-12-30\ntitle = "Zanzibarville camp closes"\n'
         'summary = "A test entry."\nkind = "camp-closure"\nplaces = ["Zanzibarville"]\n'
         'sources = ["pr-sevare"]\n'
+        # A new camp's closing is declared with its camp (knowledge/camps.toml's rule).
+        '[[alias]]\ncanonical = "Zanzibarville"\nvariants = ["Zanzibarvile"]\nkind = "place"\n'
+        '[[camp]]\nid = "zanzibarville"\nname = "Zanzibarville camp"\n'
+        'place = "Zanzibarville"\nregion = "Zanzibarville"\ncoordinates = [15.0, -1.0]\n'
+        'closed_by = "test-extra"\n'
     )
     fake.message("/reload", chat_id=ADMIN, user_id=ADMIN)
     await fake.wait_for(lambda: fake.to_chat(ADMIN))
