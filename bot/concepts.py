@@ -57,6 +57,9 @@ SMALLTALK_WORDS = frozenset(
 # A camp closing: the kinds of event that close one of the mission's sites. Pictures, the
 # suite, "the last camp to close" and "when did MINUSMA leave X?" all read this.
 CAMP_CLOSING_KINDS = ("camp-closure", "handover")
+# The word for one of the mission's sites ("base", "site" and "camp" in French are its aliases):
+# it fixes a closing to the camps and is what "how many camps" counts.
+CAMP_WORD = "camp"
 # The withdrawal's chronology: closures, handovers and the withdrawal's own milestones.
 WITHDRAWAL_KINDS = ("camp-closure", "handover", "withdrawal")
 # What answers "when did MINUSMA leave X?": a closure, or a contingent going home.
@@ -131,7 +134,7 @@ TOPICS: dict[str, Concept] = {
                      True, (("closed", CAMP_CLOSING_KINDS),
                             ("handed", ("handover", "camp-closure")),
                             ("withdrawal", ("withdrawal", "camp-closure"))),
-                     fixed=(("camp", CAMP_CLOSING_KINDS),), latest_wins=CAMP_CLOSING_KINDS),
+                     fixed=((CAMP_WORD, CAMP_CLOSING_KINDS),), latest_wins=CAMP_CLOSING_KINDS),
     "attack": Concept(frozenset({"attack", "ied", "rocket", "suicide", "bomb", "explosion",
                                "ambush"}), ("attack", "incident"), 1, True),
     "casualties": Concept(frozenset({"killed", "toll", "wounded"}),
@@ -160,7 +163,7 @@ MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     (frozenset({"wounded"}), frozenset({"wounded"})),
     (frozenset({"missing", "abducted"}), frozenset({"missing"})),
     (frozenset({"budget"}), frozenset({"budget-usd"})),
-    (frozenset({"camp"}), frozenset({"camps"})),
+    (frozenset({CAMP_WORD}), frozenset({"camps"})),
     (frozenset({"contributors", "country", "countries", "nationalities"}),
      frozenset({"contributing-countries"})),
     (frozenset({"police", "policemen", "officers"}), frozenset({"police", "police-ceiling"})),
@@ -219,6 +222,10 @@ DURATION = re.compile(
 BETWEEN = re.compile(r"\b(?:between|entre)\s+(.+?)\s+(?:and|et)\s+(.+?)\s*[?.!]*$",
                      re.IGNORECASE)
 # A question asking for a figure year by year ("killed each year", "morts par an").
+# A renewal of the mandate: a resolution that extends it beyond the date the mandate ran to
+# (`derive.renewals`); the creation, the sanctions regime and the termination are not renewals.
+RENEWAL = re.compile(r"\b(?:renew\w*|extend\w*|extension|prolong\w*|renouvel\w*|"
+                     r"prorog\w*|reconduct\w*|reconduit\w*)\b")
 SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
                     r"\bannually\b|\bpar (?:an|annee)\b|\bchaque annee\b|"
                     r"\bannee par annee\b|\bannuel(?:le|s|les)?\b")

@@ -154,6 +154,20 @@ def first_or_last(docs: Sequence[Doc], which: str) -> Derived | None:
     return Derived(which, tuple(d.id for d in same_day), compared=len(dated))
 
 
+def renewals(docs: Sequence[Doc]) -> list[Doc]:
+    """The resolutions that renewed a mandate, in order: each runs it to a later date than
+    every resolution before it (the one that ends it runs it to no later date)."""
+    found: list[Doc] = []
+    until = ""
+    for doc in sorted(docs, key=lambda d: (d.date_lo or "", d.id)):
+        entry = doc.entry
+        end = getattr(entry, "mandate_until", None)
+        if end is not None and end.iso > until:
+            found.append(doc)
+            until = end.iso
+    return found
+
+
 def largest(figures: Iterable[FigureRow], measures: frozenset[str],
             allowed: set[str] | None = None) -> Derived | None:
     """The entry (or entries, on a tie) with the largest figure of a kind."""

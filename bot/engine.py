@@ -19,12 +19,14 @@ from bot import compose, decide, derive
 from bot.concepts import (
     BETWEEN,
     CAMP_CLOSING_KINDS,
+    CAMP_WORD,
     DURATION,
     ERA_END,
     MISSION_PEOPLE,
     MOST_BY_TOPIC,
     MOST_PHRASES,
     NATIONALITY,
+    RENEWAL,
     ROLE_WORDS,
     SCOPE_WORDS,
     SUPERLATIVE_WORDS,
@@ -442,6 +444,16 @@ class Engine:
             headline = Phrase.of(key, name=names, role=role)
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
+    @staticmethod
+    def _unscoped_words(q: Question) -> list[str]:
+        """The question's words beyond its names, dates and concept ("phase" in "the last
+        camp closed in phase one"): what an entry must itself say to be what was asked."""
+        triggers = {w for t in q.topics for w in TOPICS[t].triggers}
+        return [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
+                and t.text not in triggers and t.text not in q.entity_words
+                and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS
+                and t.text not in MISSION_PEOPLE]
+
     def _scoped_docs(self, q: Question, docs: Sequence[Doc]) -> list[Doc]:
         """The entries among `docs` about every named thing of the question, in its dates, and
         saying its other words ("camp" in "which camp closed first?")."""
@@ -449,13 +461,9 @@ class Engine:
                 # "the last Barkhane soldiers": an organisation named is what it is about too
                 and all(e.phrase in d.subjects or set(e.phrase.split()) <= d.key_terms
                         for e in q.entities if not e.hard)]
-        triggers = {w for t in q.topics for w in TOPICS[t].triggers}
-        words = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
-                 and t.text not in triggers and t.text not in q.entity_words
-                 and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS
-                 and t.text not in MISSION_PEOPLE]
         # What the entry is (its title, subjects, tags), not what it mentions: a hangar handed
         # over "at the camp" is not a camp.
+        words = self._unscoped_words(q)
         kept = [d for d in kept if all(w in d.key_terms for w in words)]
         if q.dates:
             kept = [d for d in kept if any(d.overlaps(s.first, s.last) for s in q.dates)]
@@ -491,8 +499,17 @@ class Engine:
         if not kinds:
             return None
         if self.camps and set(kinds) <= set(CAMP_CLOSING_KINDS):
-            return self._end_camp(q, which)
-        docs = self._scoped_docs(q, self.store.events_of_kinds(kinds, limit=100_000))
+            camp = self._end_camp(q, which)
+            if camp is not None:
+                return camp
+        if "mandate" in kinds and RENEWAL.search(q.folded):
+            # "The last renewal": among the resolutions that extended the mandate, whatever
+            # else the question says of why it was the last.
+            docs = derive.renewals(self.store.events_of_kinds(("mandate",), limit=100_000))
+            docs = [d for d in docs if not q.dates
+                    or any(d.overlaps(s.first, s.last) for s in q.dates)]
+        else:
+            docs = self._scoped_docs(q, self.store.events_of_kinds(kinds, limit=100_000))
         found = derive.first_or_last(docs, which)
         if found is None:
             return None
@@ -530,8 +547,11 @@ class Engine:
     def _camps_asked(self, q: Question) -> list[Camp] | None:
         """The declared camps a question covers: those of the region (or else the town) it
         names, closed in its dates. None when it names a place that had no camp."""
+        if set(self._unscoped_words(q)) - {CAMP_WORD} or any(
+                e.kind != "place" for e in q.entities if e.phrase not in SCOPE_WORDS):
+            return None  # "the last German soldiers", "in phase one": not a camp's closing
         camps = self.camps
-        named = {e.phrase for e in q.hard_entities if e.kind != "country"} - SCOPE_WORDS
+        named = {e.phrase for e in q.entities} - SCOPE_WORDS
         if named:
             camps = ([c for c in camps if c.region_key in named]
                      or [c for c in camps if c.place_key in named])
