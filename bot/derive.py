@@ -8,6 +8,7 @@ own figures, never a text's "the deadliest at the time"), and a year's own total
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from bot.text import terms
 
 @dataclass(frozen=True)
 class Holder:
-    """One person's time in an office, from their first dated entry in that role."""
+    """One person's time in an office: named on their first dated entry in that role, in
+    office from the day they took it up (where the knowledge says, else that first day) to the
+    day they left (where it says)."""
 
     person: str
     name: str
@@ -28,6 +31,16 @@ class Holder:
     first: str
     acting: bool
     doc_ids: tuple[str, ...]
+    start: tuple[str, str] = ("", "")  # the day they took up the office, and its entry
+    end: tuple[str, str] = ("", "")  # the day they left it, and its entry
+
+    @property
+    def took_office(self) -> str:
+        return self.start[0] or self.first
+
+    @property
+    def start_doc(self) -> str:
+        return self.start[1] or self.doc_ids[0]
 
     def label(self) -> str:
         return f"{self.name} (acting)" if self.acting else self.name
@@ -85,8 +98,11 @@ def holders(tenures: Iterable[Tenure], role: str) -> list[Holder]:
     found = []
     for person, rows in by_person.items():
         rows.sort(key=lambda t: (t.first, t.doc_id))
+        starts = [(r.first, r.doc_id) for r in rows if r.step == "start"]
+        ends = [(r.first, r.doc_id) for r in rows if r.step == "end"]
         found.append(Holder(person, rows[0].name, role, rows[0].first,
-                            all(r.acting for r in rows), tuple(r.doc_id for r in rows)))
+                            all(r.acting for r in rows), tuple(r.doc_id for r in rows),
+                            starts[0] if starts else ("", ""), ends[-1] if ends else ("", "")))
     found.sort(key=lambda h: (h.first, h.person))
     return found
 
@@ -120,13 +136,16 @@ def neighbour(tenures: Sequence[Tenure], person: str, role: str | None,
 
 
 def holder_at(tenures: Sequence[Tenure], role: str, span: DateSpan) -> Derived | None:
-    """Whoever held a role during a span: the last to take it up before the span ends, and
-    anyone who took it up during the span."""
+    """Whoever held a role during a span: the last to take it up before the span (unless they
+    had left by then), and anyone who took it up during the span."""
     line = holders(tenures, role)
     first, last = span.first.isoformat(), span.last.isoformat()
-    during = [h for h in line if first <= h.first <= last]
-    before = [h for h in line if h.first < first]
-    found = ([before[-1]] if before else []) + during
+    during = [h for h in line if first <= h.took_office <= last]
+    before = sorted((h for h in line if h.took_office < first), key=lambda h: h.took_office)
+    # The last to take it up before the span, unless they had left by then.
+    still = [before[-1]] if before and not (before[-1].end[0] and before[-1].end[0] < first) \
+        else []
+    found = still + during
     if not found:
         return None
     return Derived("holder", tuple(i for h in found for i in h.doc_ids[:1]), tuple(found), role)
@@ -241,25 +260,46 @@ def nationality(docs: Sequence[Doc], person: str) -> Derived | None:
 
 
 def tenure_length(tenures: Sequence[Tenure], person: str, role: str | None) -> Derived | None:
-    """How long a person held an office: from taking it up to the next holder's taking it up
-    (the dates of appointments say no more)."""
+    """How long a person held an office: from taking it up to leaving it, or else to the next
+    holder's taking it up."""
     roles = [role] if role else roles_of(tenures, person)
     for office in roles:
         line = holders(tenures, office)
         index = next((i for i, h in enumerate(line) if h.person == person), None)
-        if index is None or index + 1 >= len(line):
+        if index is None:
             continue
-        this, following = line[index], line[index + 1]
-        return Derived("duration", (*this.doc_ids[:1], *following.doc_ids[:1]), (this, following),
-                       office, span=(this.first, following.first))
+        this = line[index]
+        following = line[index + 1] if index + 1 < len(line) else None
+        shown: tuple[Holder, ...]
+        if this.end[0]:
+            (end, end_doc), shown = this.end, (this,)
+        elif following is not None:
+            end, end_doc, shown = following.took_office, following.start_doc, (this, following)
+        else:
+            continue
+        return Derived("duration", (this.start_doc, end_doc), shown, office,
+                       span=(this.took_office, end))
     return None
 
 
 def months_between(first: str, last: str) -> int:
-    """Whole months between two ISO dates."""
-    a, b = sorted((first, last))
-    months = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7])
-    return months - (1 if b[8:10] < a[8:10] else 0)
+    """Months between two ISO dates, to the nearest whole month (17 months and 21 days is
+    18 months, as people count a tour of duty)."""
+    a, b = sorted((dt.date.fromisoformat(first[:10]), dt.date.fromisoformat(last[:10])))
+    months = (b.year - a.year) * 12 + b.month - a.month
+    if b.day < a.day:
+        months -= 1
+        days = (b - _add_months(a, months)).days
+    else:
+        days = b.day - a.day
+    return months + (1 if days >= 15 else 0)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def days_between(first: str, last: str) -> int:

@@ -618,12 +618,14 @@ _COUNTS = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)(?![\d.:])")
 
 
 def human_length(months: int, lang: Lang = "en") -> str:
-    """A length of time in years and months: "5 years and 3 months", "5 ans et 3 mois"."""
+    """A length of time in years and months, with the months in all when it passes a year
+    (people ask in either): "1 year and 6 months (18 months)", "5 ans et 3 mois (63 mois)"."""
     years, rest = divmod(months, 12)
     words = {"en": (("year", "years"), ("month", "months"), " and "),
              "fr": (("an", "ans"), ("mois", "mois"), " et ")}[lang]
     parts = [f"{n} {words[i][n != 1]}" for i, n in enumerate((years, rest)) if n]
-    return words[2].join(parts) or f"0 {words[1][1]}"
+    written = words[2].join(parts) or f"0 {words[1][1]}"
+    return f"{written} ({months} {words[1][1]})" if years and rest else written
 
 
 def plain_number(value: float) -> str:

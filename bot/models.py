@@ -301,6 +301,9 @@ class Event:
     resolution: Annotated[int, Field(ge=1, le=9999)] | None = None
     role: Role | None = None
     acting: bool = False
+    # With a role: "start" when the person took up the office (took command, arrived), "end"
+    # when they left it; otherwise the event shows them named for it or in it.
+    tenure: Literal["start", "end"] | None = None
     figures: tuple[Figure, ...] = ()
     mandate_until: DateField | None = None
     # Set when the event lies outside the mission's era (2012-2024) on purpose.
@@ -309,6 +312,12 @@ class Event:
     distinct_from: tuple[EntryId, ...] = ()
     title_fr: Headline | None = None
     summary_fr: Text | None = None
+
+    @model_validator(mode="after")
+    def _tenure_has_role(self) -> Event:
+        if self.tenure is not None and self.role is None:
+            raise ValueError("tenure (start or end of an office) needs the event's role")
+        return self
 
     @model_validator(mode="after")
     def _sane_dates(self) -> Event:

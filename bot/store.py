@@ -39,7 +39,7 @@ from bot.models import Event, FaqEntry, PartialDate, Source
 from bot.progress import Progress
 from bot.text import AliasMap, fold, longest_phrases, terms
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
 # a file that lacks it, so a mistyped --db cannot destroy somebody else's data.
 APPLICATION_ID = 0x4D4E534D
@@ -114,6 +114,7 @@ class Tenure:
     name: str  # as written in the entry
     acting: bool
     first: str
+    step: str = ""  # "start" (took up the office), "end" (left it) or "" (named, in office)
 
 
 @dataclass(frozen=True)
@@ -382,7 +383,7 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
     "figures": ({"doc_id": str, "what": str, "value": float, "who": str, "year": int,
                  "first": str, "last": str, "countries": str, "kind": str}, None),
     "tenures": ({"doc_id": str, "role": str, "person": str, "name": str, "acting": int,
-                 "first": str}, None),
+                 "first": str, "step": str}, None),
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
     "aliases": ({"canonical": str, "variant": str, "kind": str, "asked_only": int}, None),
     "vocab": ({"term": str, "df": int}, "term"),
@@ -431,7 +432,8 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, fingerprint: str,
     db.table("figures").create_index(["what"])
     db.table("tenures").insert_all(
         ({"doc_id": e.id, "role": e.role, "person": _phrase(person, aliases), "name": person,
-          "acting": int(e.acting), "first": e.date.first_day().isoformat()}
+          "acting": int(e.acting), "first": e.date.first_day().isoformat(),
+          "step": e.tenure or ""}
          for e in kb.events if e.role for person in e.people[:1]),
     )
     db.table("faq_questions").insert_all(
@@ -819,7 +821,7 @@ class Store:
 
     def tenures(self) -> list[Tenure]:
         return [Tenure(r["doc_id"], r["role"], r["person"], r["name"], bool(r["acting"]),
-                       r["first"])
+                       r["first"], r["step"])
                 for r in self.conn.execute("select * from tenures order by first, doc_id")]
 
     def all_ids(self) -> list[str]:

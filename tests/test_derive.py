@@ -80,3 +80,36 @@ def test_a_year_total_needs_a_figure_for_exactly_that_year():
 
 def test_first_or_last_of_dated_entries_reports_how_many_were_compared():
     assert derive.first_or_last([], "first") is None
+
+
+def test_a_tour_runs_from_taking_office_to_leaving_or_the_next_one_taking_it():
+    """Named in March, in command from April; gone when the knowledge says so, else when the
+    next one took over: the length counts the time in office, not from the announcement."""
+    line = [
+        Tenure("d1", "force-commander", "dee", "Dee", False, "2017-03-02"),  # named
+        Tenure("d2", "force-commander", "dee", "Dee", False, "2017-04-11", "start"),
+        Tenure("g1", "force-commander", "gus", "Gus", False, "2018-08-31"),  # named
+        Tenure("g2", "force-commander", "gus", "Gus", False, "2018-10-02", "start"),
+        Tenure("g3", "force-commander", "gus", "Gus", False, "2020-12-31", "end"),
+        Tenure("k1", "force-commander", "kay", "Kay", True, "2021-06-01", "start"),
+    ]
+    dee = derive.tenure_length(line, "dee", None)
+    assert dee is not None and dee.span == ("2017-04-11", "2018-10-02")
+    assert dee.doc_ids == ("d2", "g2")
+    assert derive.months_between(*dee.span) == 18  # 17 months and 21 days
+    gus = derive.tenure_length(line, "gus", "force-commander")
+    assert gus is not None and gus.span == ("2018-10-02", "2020-12-31")
+    assert gus.doc_ids == ("g2", "g3")
+    # Between Gus leaving and Kay acting, nobody held the post: not Gus.
+    gap = DateSpan(PartialDate(2021, 3), dt.date(2021, 3, 1), dt.date(2021, 3, 31))
+    assert derive.holder_at(line, "force-commander", gap) is None
+    # In March 2017, Dee was named but not yet in command.
+    named = DateSpan(PartialDate(2017, 3), dt.date(2017, 3, 1), dt.date(2017, 3, 31))
+    assert derive.holder_at(line[:1] + line[1:], "force-commander", named) is None
+
+
+def test_months_are_counted_to_the_nearest_whole_month():
+    assert derive.months_between("2017-04-11", "2018-10-02") == 18
+    assert derive.months_between("2013-07-01", "2014-10-17") == 16
+    assert derive.months_between("2016-01-15", "2021-04-01") == 63  # 5 years, 2 months, 17 days
+    assert derive.months_between("2020-01-31", "2020-02-29") == 1

@@ -480,6 +480,19 @@ def test_camps_are_counted_and_ordered_from_the_declared_list(engine: Engine, qu
     assert _visible(answer, lang).splitlines()[0] == first_line
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("how many months did deconinck command the force", "en", "(18 months)"),
+     ("combien de temps Deconinck a-t-il commandé la force ?", "fr", "(18 mois)")],
+)
+def test_a_tour_is_counted_from_taking_command_not_from_the_announcement(
+        engine: Engine, question, lang, fact):
+    """Deconinck was named on 2 March 2017 and took command on 11 April 2017; Gyllensporre
+    took over on 2 October 2018 (knowledge: `tenure = "start"`)."""
+    line = _visible(engine.ask(question), lang).splitlines()[0]
+    assert fact in line and ("11 April 2017" in line or "11 avril 2017" in line)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
