@@ -186,6 +186,19 @@ ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 # The words that name an office, and the verb of taking one.
 ROLE_WORDS = frozenset({w for need, _ in ROLES for w in need} | {"appointed"})
+# A sum asked for or advised, not granted: a budget figure whose `who` says so is a proposal,
+# the answer only when the question asks for one ("how much was requested for 2018/19?").
+PROPOSAL_WORDS = frozenset("""request requests requested proposal proposed propose recommended
+recommend recommendation estimate estimated asked demande demandee demandes propose proposee
+proposition recommande recommandee recommandation estime estimee estimation""".split())
+# Offices held by a person, the mission's or anyone's, as typed (folded): "who is the president
+# of France?" asks for a person, so France itself, or an organisation, is no answer.
+PERSON_OFFICES = frozenset("""president presidents minister ministers premier king leader
+leaders chief chiefs spokesman spokeswoman spokesperson ambassador ambassadors envoy general
+colonel director secretary representative commander commissioner governor mayor prefect
+president presidente ministre ministres chef chefs porte parole ambassadeur ambassadrice
+envoye representant representante commandant commissaire gouverneur maire prefet directeur
+directrice secretaire""".split())
 TYPE_WORDS: dict[str, AnswerType] = {
     "when": "when", "quand": "when", "date": "when",
     "who": "who", "whom": "who", "whose": "who", "qui": "who",
@@ -226,6 +239,9 @@ BETWEEN = re.compile(r"\b(?:between|entre)\s+(.+?)\s+(?:and|et)\s+(.+?)\s*[?.!]*
 # (`derive.renewals`); the creation, the sanctions regime and the termination are not renewals.
 RENEWAL = re.compile(r"\b(?:renew\w*|extend\w*|extension|prolong\w*|renouvel\w*|"
                      r"prorog\w*|reconduct\w*|reconduit\w*)\b")
+# "Who was head of mission when Mikado FM was launched?": the clause naming the moment asked.
+WHEN_CLAUSE = re.compile(r"\b(?:when|while|at the time of|at the time|quand|lorsque|lors de|"
+                         r"au moment (?:de|ou))\b(.+)")
 SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
                     r"\bannually\b|\bpar (?:an|annee)\b|\bchaque annee\b|"
                     r"\bannee par annee\b|\bannuel(?:le|s|les)?\b")

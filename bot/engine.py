@@ -32,13 +32,14 @@ from bot.concepts import (
     SUPERLATIVE_WORDS,
     THANKS,
     TOPICS,
+    WHEN_CLAUSE,
     WITHDRAWAL_KINDS,
 )
 from bot.dates import DateSpan
 from bot.decide import CONFIDENT
 from bot.i18n import human_date, plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
-from bot.models import Answer, Phrase, Topic
+from bot.models import Answer, PartialDate, Phrase, Topic
 from bot.query import Entity, Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
@@ -335,6 +336,12 @@ class Engine:
             # Only the dates of appointments say who came before or after whom.
             return (self._neighbour(q, people[0].phrase, q.relation)
                     or compose.decline(q, ranked, self._featured))
+        if q.role and not people and q.answer_type == "who" and not q.dates:
+            clause = WHEN_CLAUSE.search(q.folded)
+            if clause is not None:
+                held = self._holder_when(q, clause[1])
+                if held is not None:
+                    return held
         if q.role and not people and q.answer_type in ("who", None) and self._bare(q):
             if q.superlative in ("first", "last") and not q.dates:
                 found = derive.end_holder(self.tenures, q.role, q.superlative)
@@ -430,6 +437,27 @@ class Engine:
                 headline = Phrase.of(f"{relation}-acting", other=near.name, next=far.name,
                                      person=this.label(), role=role)
         docs = self.store.docs(found.doc_ids)
+        return compose.derived(q, found, headline, docs, self.sources)
+
+    def _holder_when(self, q: Question, clause: str) -> Answer | None:
+        """Who held an office at the moment a clause names ("when Mikado FM was launched"):
+        the event it names, found on its own and sure, gives the day."""
+        assert q.role is not None
+        sub = self.lexicon.parse(clause)
+        best = next((c for c in self.ranker.rank(sub, limit=10)
+                     if c.doc.kind == "event" and c.subject_ok and c.doc.role is None), None)
+        if best is None or best.score < CONFIDENT or not best.doc.date or not best.doc.date_lo:
+            return None
+        day = PartialDate.parse(best.doc.date)
+        span = DateSpan(day, day.first_day(), day.first_day())
+        found = derive.holder_at(self.tenures, q.role, span)
+        if found is None:
+            return None
+        entry = best.doc.entry
+        headline = Phrase.of("holder-when", names=", ".join(h.label() for h in found.holders),
+                             role=q.role, date=best.doc.date, event=best.doc.headline,
+                             event_fr=getattr(entry, "title_fr", None) or best.doc.headline)
+        docs = self.store.docs((*found.doc_ids, best.doc.id))
         return compose.derived(q, found, headline, docs, self.sources)
 
     def _holder_answer(self, q: Question, found: derive.Derived | None, key: str

@@ -268,6 +268,28 @@ class Figure:
     who: str = ""
     # The year a figure covers when it is not the entry's own date (a FAQ's per-year counts).
     year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    # A UN budget year it covers, July to June ("2014/15"), when it is not the entry's date
+    # (a budget is approved before the year it funds).
+    period: Annotated[str, Field(pattern=r"^\d{4}/\d{2}$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Figure:
+        if self.period is not None:
+            if self.year is not None:
+                raise ValueError("give a figure a year or a period, not both")
+            start, end = self.period.split("/")
+            if (int(start) + 1) % 100 != int(end):
+                raise ValueError(f"period {self.period!r} is not two following years (2014/15)")
+        return self
+
+    def span(self) -> tuple[str, str] | None:
+        """The days the figure covers when it says (its year or budget period), ISO."""
+        if self.period is not None:
+            start = int(self.period[:4])
+            return f"{start}-07-01", f"{start + 1}-06-30"
+        if self.year is not None:
+            return f"{self.year}-01-01", f"{self.year}-12-31"
+        return None
 
 
 @pydantic_dataclass(config=_STRICT)

@@ -435,7 +435,8 @@ class Lexicon:
                             for ch in shown))):
                 return Question(question, [], [], [], "smalltalk")  # "👍", "🙏", ":)", "<3"
             return Question(question, [], [], [], "junk" if shown else "empty")
-        if not any(ch.isalpha() for ch in question) or is_code(question):
+        # Letters folding leaves none of ("1Æ") say nothing either: a bare number is no topic.
+        if not any(ch.isalpha() for ch in "".join(raw_tokens)) or is_code(question):
             numbers = tuple(int(t) for t in raw_tokens if t.isdigit() and len(t) <= 6)
             return Question(question, [], [], dates, "junk", numbers=numbers)
         flat = " ".join(raw_tokens)

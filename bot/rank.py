@@ -17,6 +17,7 @@ The weights are the named constants below; the threshold itself lives in `compos
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections import defaultdict
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.concepts import SCOPE_WORDS, TOPICS
+from bot.concepts import PERSON_OFFICES, PROPOSAL_WORDS, SCOPE_WORDS, TOPICS
 from bot.dates import DateSpan
 from bot.query import Lexicon, Question
 from bot.store import Doc, FigureRow, Store
@@ -114,6 +115,30 @@ def _date_fit(doc: Doc, span: DateSpan) -> str:
     if (doc.date_lo or "") <= lo and hi <= (doc.date_hi or ""):
         return "covers"
     return "partial"
+
+
+def _mandate_until(q: Question, doc: Doc) -> dt.date | None:
+    """The day a resolution ran the mandate to, when the question asks for a mandate "until"
+    a day (not the day it was adopted)."""
+    if (q.direction != "before" or doc.event_kind != "mandate" or "mandate" not in q.topics
+            or not q.dates or q.dates[0].precision != "day"):
+        return None
+    until = getattr(doc.entry, "mandate_until", None)
+    return until.first_day() if until is not None else None
+
+
+def _proposed(figure: FigureRow) -> bool:
+    return bool(PROPOSAL_WORDS & set(fold(figure.who).split()))
+
+
+def _period_fit(figure: FigureRow, span: DateSpan) -> str:
+    """How a figure's own period (a budget year) sits against an asked period."""
+    lo, hi = span.first.isoformat(), span.last.isoformat()
+    if figure.last < lo or hi < figure.first:
+        return "apart"
+    if lo <= figure.first and figure.last <= hi:
+        return "inside"
+    return "covers" if figure.first <= lo and hi <= figure.last else "partial"
 
 
 COUNT_WINDOW = 3  # terms after a number where the thing it counts is named
@@ -376,11 +401,17 @@ class Ranker:
             if doc.kind == "event" and doc.precision == "day":
                 c.score += PRECISE_WHEN_GAIN
         elif q.answer_type == "who":
-            # Someone, or a country or an organisation ("who abstained?", "who claimed it?").
-            fits = (doc.has_people or doc.role is not None
-                    or doc.event_kind in ("appointment", "leadership") or bool(doc.countries)
-                    or any(self.lexicon.entities.get(s, ("", 0))[0] == "organisation"
-                           for s in doc.subjects))
+            # Someone, or a country or an organisation ("who abstained?", "who claimed it?"),
+            # other than the ones the question names ("the president of France" is not France).
+            named = {e.phrase for e in q.entities}
+            someone = doc.has_people or doc.role is not None
+            if PERSON_OFFICES & set(q.folded.split()):
+                fits = someone  # "who is the president of ...?" asks for a person
+            else:
+                fits = (someone or doc.event_kind in ("appointment", "leadership")
+                        or any(c.replace("_", " ") not in named for c in doc.countries.split())
+                        or any(self.lexicon.entities.get(s, ("", 0))[0] == "organisation"
+                               and s not in named for s in doc.subjects))
         elif q.answer_type == "where":
             fits = doc.has_places
         elif q.asks_resolution:
@@ -442,8 +473,24 @@ class Ranker:
         if not q.dates:
             return
         doc = c.doc
-        if doc.kind == "event":
+        periods = [f for f in self.figures.get(doc.id, ()) if f.period]
+        until = _mandate_until(q, doc)
+        if until is not None:
+            # "Extended until 30 June 2023 by which resolution?": the day the mandate ran to.
+            fit = "inside" if any(s.first <= until <= s.last for s in q.dates) else "apart"
+        elif periods:
+            # A budget is dated by the year it funds, not the day it was approved; a sum only
+            # requested or advised is that year's budget in part, unless one was asked for.
+            fit = max((_period_fit(f, span) for f in periods for span in q.dates),
+                      key=_FITS.__getitem__)
+            asked = bool(PROPOSAL_WORDS & set(q.folded.split()))
+            if fit == "inside" and all(_proposed(f) != asked for f in periods):
+                fit = "partial"
+        elif doc.kind == "event":
             fit = max((_date_fit(doc, span) for span in q.dates), key=_FITS.__getitem__)
+        else:
+            fit = ""
+        if fit:
             if fit == "inside":
                 gain = DAY_MATCH_GAIN if q.dates[0].precision == "day" else DATE_MATCH_GAIN
                 c.score += gain * (1 - c.score)

@@ -39,7 +39,7 @@ from bot.models import Event, FaqEntry, PartialDate, Source
 from bot.progress import Progress
 from bot.text import AliasMap, fold, longest_phrases, terms
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
 # a file that lacks it, so a mistyped --db cannot destroy somebody else's data.
 APPLICATION_ID = 0x4D4E534D
@@ -77,6 +77,7 @@ class FigureRow:
     year: int | None  # the figure's own year, when the entry gave one
     countries: str = ""  # the entry's countries, folded: a contingent's own figure
     kind: str = ""  # the entry's kind
+    period: bool = False  # it covers a budget year of its own, not the entry's date
 
 
 @dataclass(frozen=True)
@@ -340,8 +341,9 @@ def _figure_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any
     for entry in kb.entries():
         countries = " ".join(_phrase(c, aliases).replace(" ", "_") for c in entry.countries)
         for figure in entry.figures:
-            if figure.year is not None:
-                first, last = f"{figure.year}-01-01", f"{figure.year}-12-31"
+            own = figure.span()
+            if own is not None:
+                first, last = own
             elif isinstance(entry, Event):
                 first = entry.date.first_day().isoformat()
                 last = (entry.end_date or entry.date).last_day().isoformat()
@@ -349,7 +351,8 @@ def _figure_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any
                 first, last = MISSION_SPAN
             yield {"doc_id": entry.id, "what": figure.what, "value": figure.value,
                    "who": figure.who, "year": figure.year, "first": first, "last": last,
-                   "countries": countries, "kind": entry.kind or ""}
+                   "countries": countries, "kind": entry.kind or "",
+                   "period": int(figure.period is not None)}
 
 
 def _camp_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
@@ -381,7 +384,8 @@ _SCHEMA: dict[str, tuple[dict[str, type], str | None]] = {
               "text": str, "payload": str}, "id"),
     "subjects": ({"doc_id": str, "phrase": str, "kind": str}, None),
     "figures": ({"doc_id": str, "what": str, "value": float, "who": str, "year": int,
-                 "first": str, "last": str, "countries": str, "kind": str}, None),
+                 "first": str, "last": str, "countries": str, "kind": str, "period": int},
+                None),
     "tenures": ({"doc_id": str, "role": str, "person": str, "name": str, "acting": int,
                  "first": str, "step": str}, None),
     "faq_questions": ({"faq_id": str, "question": str, "terms": str}, None),
@@ -875,7 +879,8 @@ class Store:
     def figures(self) -> list[FigureRow]:
         rows = self.conn.execute("select * from figures order by first, doc_id")
         return [FigureRow(r["doc_id"], r["what"], r["value"], r["who"] or "", r["first"],
-                          r["last"], r["year"], r["countries"] or "", r["kind"] or "")
+                          r["last"], r["year"], r["countries"] or "", r["kind"] or "",
+                          bool(r["period"]))
                 for r in rows]
 
     def on_dates(self, spans: Sequence[Span], limit: int = 200,

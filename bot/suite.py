@@ -100,6 +100,9 @@ class _Builder:
         # Entries sharing a template's key are all right answers to it.
         self.by_place_kind: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.by_place_kind_year: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        # Every place an event names, not only its first: "the 2016 attack on Mopti" fits an
+        # ambush in the Mopti region whose first place is a town of it.
+        self.by_any_place_kind_year: dict[tuple[str, str, int], set[str]] = defaultdict(set)
         self.by_day: dict[str, set[str]] = defaultdict(set)
         self.kinds = {e.id: e.kind for e in kb.events}
         for event in kb.events:
@@ -108,6 +111,8 @@ class _Builder:
             if main:
                 self.by_place_kind[(main, group)].add(event.id)
                 self.by_place_kind_year[(main, group, event.date.year)].add(event.id)
+            for place in event.places:
+                self.by_any_place_kind_year[(fold(place), group, event.date.year)].add(event.id)
             if event.date.precision == "day":
                 self.by_day[event.date.iso].add(event.id)
 
@@ -152,7 +157,7 @@ class _Builder:
                     self.add(f"When was the {place} camp handed over?", "when-handover-place",
                              camps)
             if place and group == "attack":
-                ids = self.by_place_kind_year[(key, group, event.date.year)]  # type: ignore[index]
+                ids = self.by_any_place_kind_year[(key, group, event.date.year)]  # type: ignore[index]
                 self.add(f"When was the attack on {place} in {event.date.year}?",
                          "when-attack-place-year", ids)
                 self.add(f"Quand a eu lieu l'attaque de {place} en {event.date.year} ?",

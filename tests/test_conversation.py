@@ -27,12 +27,12 @@ def turns(engine, *texts: str, key: object = 1) -> list[str]:
     (("When did MINUSMA leave Kidal?", "what about Sévaré?"), "When did MINUSMA leave Sévaré?"),
     (("Quand la MINUSMA a-t-elle quitté Kidal ?", "et Tombouctou ?"),
      "Quand la MINUSMA a-t-elle quitté Tombouctou ?"),
-    (("Who led MINUSMA in 2016?", "who came after him?"), "Who succeeded Mahamat Saleh Annadif?"),
-    (("Who led MINUSMA in 2016?", "who came before him?"), "Who preceded Mahamat Saleh Annadif?"),
-    (("Who led MINUSMA in 2016?", "and after?"), "Who succeeded Mahamat Saleh Annadif?"),
-    (("Qui dirigeait la MINUSMA en 2016 ?", "qui lui a succédé ?"),
+    (("Who led MINUSMA in 2017?", "who came after him?"), "Who succeeded Mahamat Saleh Annadif?"),
+    (("Who led MINUSMA in 2017?", "who came before him?"), "Who preceded Mahamat Saleh Annadif?"),
+    (("Who led MINUSMA in 2017?", "and after?"), "Who succeeded Mahamat Saleh Annadif?"),
+    (("Qui dirigeait la MINUSMA en 2017 ?", "qui lui a succédé ?"),
      "Qui a succédé à Mahamat Saleh Annadif ?"),
-    (("Qui dirigeait la MINUSMA en 2016 ?", "et avant lui ?"),
+    (("Qui dirigeait la MINUSMA en 2017 ?", "et avant lui ?"),
      "Qui a précédé Mahamat Saleh Annadif ?"),
     (("How many peacekeepers were killed in 2017?", "and the wounded?"),
      "How many peacekeepers were wounded in 2017?"),
@@ -94,7 +94,7 @@ def test_the_state_holds_nothing_about_the_person(engine):
     fields = {f.name for f in dataclasses.fields(Turn)}
     assert fields == {"question", "frame", "lang", "people", "places"}
     memory = Conversations()
-    converse(engine, memory, 42, "Who led MINUSMA in 2016?", user_language="fr")
+    converse(engine, memory, 42, "Who led MINUSMA in 2017?", user_language="fr")
     turn = memory.get(42)
     assert turn is not None and turn.people == ("Mahamat Saleh Annadif",)
 

@@ -493,6 +493,52 @@ def test_a_tour_is_counted_from_taking_command_not_from_the_announcement(
     assert fact in line and ("11 April 2017" in line or "11 avril 2017" in line)
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("minusma budget 2014/15", "en", "895.53"),
+     ("What was MINUSMA's budget for 2022/23?", "en", "2022/23"),
+     ("budget de la minusma 2016-2017", "fr", "2016/17")],
+)
+def test_a_budget_is_found_by_the_year_it_funds_not_the_day_it_was_approved(
+        engine: Engine, question, lang, fact):
+    """The 2015/16 budget was approved in June 2015, inside the 2014/15 year: the figure's
+    own period (`period = "2014/15"`) decides, not the event's date."""
+    line = _visible(engine.ask(question), lang).splitlines()[0]
+    assert fact in line
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("mandat prolongé jusqu'au 30 juin 2023 par quelle résolution", "fr", "2640"),
+     ("which resolution extended the mandate until 30 June 2019", "en", "2423"),
+     ("last mandate renewal before mali kicked minusma out", "en", "2640"),
+     ("what was the first resolution that renewed minusma's mandate", "en", "2164"),
+     ("quel a été le dernier renouvellement du mandat ?", "fr", "2640")],
+)
+def test_a_renewal_is_a_resolution_that_runs_the_mandate_further(engine: Engine, question,
+                                                                 lang, fact):
+    """Not the creation (2100), not the sanctions regime's last vote, not resolution 2690
+    that ended the mandate; "until 30 June 2023" is the day the mandate ran to."""
+    line = _visible(engine.ask(question), lang).splitlines()
+    assert fact in " ".join(line[:2])
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "facts"),
+    [("qui était chef de la minusma quand mikado a été lancée", "fr",
+      ("Mongi Hamdi", "16 juin 2015")),
+     ("who was head of minusma when kidal closed", "en", ("El-Ghassim Wane", "31 October 2023")),
+     ("who led the mission at the time of the radisson attack", "en",
+      ("Mongi Hamdi", "20 November 2015"))],
+)
+def test_who_held_an_office_when_something_happened(engine: Engine, question, lang, facts):
+    """The clause after "when" names an event; its day gives the holder, and both are cited."""
+    answer = engine.ask(question)
+    line = _visible(answer, lang).splitlines()[0]
+    assert all(f in line for f in facts)
+    assert len(answer.items) >= 2 and all(i.citations for i in answer.items)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
