@@ -175,6 +175,9 @@ MEASURES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
 ))
 ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("deputy", "force", "commander"), "deputy-force-commander"),
+    (("deputy", "head", "coordinator"), "deputy-head-coordinator"),
+    (("resident", "coordinator"), "deputy-head-coordinator"),
+    (("humanitarian", "coordinator"), "deputy-head-coordinator"),
     (("deputy", "head", "mission"), "deputy-head-of-mission"),
     (("force", "commander"), "force-commander"),
     (("force", "head"), "force-commander"),  # "who led the force?"
@@ -186,6 +189,16 @@ ROLES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 # The words that name an office, and the verb of taking one.
 ROLE_WORDS = frozenset({w for need, _ in ROLES for w in need} | {"appointed"})
+# Offices held side by side under one name: the mission had two deputy heads at a time, the
+# political one and the one who was also the UN's resident and humanitarian coordinator.
+# "The deputy head in 2019" is both; who succeeded whom stays within each post.
+ROLE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "deputy-head-of-mission": ("deputy-head-of-mission", "deputy-head-coordinator"),
+}
+
+
+def role_family(role: str) -> tuple[str, ...]:
+    return ROLE_FAMILIES.get(role, (role,))
 # A sum asked for or advised, not granted: a budget figure whose `who` says so is a proposal,
 # the answer only when the question asks for one ("how much was requested for 2018/19?").
 PROPOSAL_WORDS = frozenset("""request requests requested proposal proposed propose recommended

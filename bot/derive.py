@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.concepts import CIVILIANS, MISSION_PEOPLE
+from bot.concepts import CIVILIANS, MISSION_PEOPLE, role_family
 from bot.dates import DateSpan
 from bot.store import Doc, FigureRow, Tenure
 from bot.text import terms
@@ -111,10 +111,18 @@ def roles_of(tenures: Iterable[Tenure], person: str) -> list[str]:
     return list(dict.fromkeys(t.role for t in tenures if t.person == person))
 
 
+def _posts_of(tenures: Sequence[Tenure], person: str, role: str | None) -> list[str]:
+    """The person's offices, within the family of the role asked: a deputy head's own post."""
+    held = roles_of(tenures, person)
+    if role is None:
+        return held
+    return [r for r in role_family(role) if r in held] or [role]
+
+
 def neighbour(tenures: Sequence[Tenure], person: str, role: str | None,
               direction: str) -> Derived | None:
     """Who held the person's office just before (predecessor) or after (successor) them."""
-    roles = [role] if role else roles_of(tenures, person)
+    roles = _posts_of(tenures, person, role)
     for office in roles:
         line = holders(tenures, office)
         index = next((i for i, h in enumerate(line) if h.person == person), None)
@@ -136,30 +144,35 @@ def neighbour(tenures: Sequence[Tenure], person: str, role: str | None,
 
 
 def holder_at(tenures: Sequence[Tenure], role: str, span: DateSpan) -> Derived | None:
-    """Whoever held a role during a span: the last to take it up before the span (unless they
-    had left by then), and anyone who took it up during the span."""
-    line = holders(tenures, role)
+    """Whoever held a role (each post of its family) during a span: the last to take it up
+    before the span (unless they had left by then), and anyone who took it up during it."""
     first, last = span.first.isoformat(), span.last.isoformat()
-    during = [h for h in line if first <= h.took_office <= last]
-    before = sorted((h for h in line if h.took_office < first), key=lambda h: h.took_office)
-    # The last to take it up before the span, unless they had left by then.
-    still = [before[-1]] if before and not (before[-1].end[0] and before[-1].end[0] < first) \
-        else []
-    found = still + during
+    found: list[Holder] = []
+    for post in role_family(role):
+        line = holders(tenures, post)
+        before = sorted((h for h in line if h.took_office < first), key=lambda h: h.took_office)
+        # The last to take it up before the span, unless they had left by then.
+        if before and not (before[-1].end[0] and before[-1].end[0] < first):
+            found.append(before[-1])
+        found.extend(h for h in line if first <= h.took_office <= last)
     if not found:
         return None
     return Derived("holder", tuple(i for h in found for i in h.doc_ids[:1]), tuple(found), role)
 
 
 def end_holder(tenures: Sequence[Tenure], role: str, which: str) -> Derived | None:
-    """The first or last person to hold a role, acting or not."""
-    line = holders(tenures, role)
-    if not line:
+    """The first or last person to hold a role (in each post of its family), acting or not."""
+    chosen: list[Holder] = []
+    for post in role_family(role):
+        line = holders(tenures, post)
+        if not line:
+            continue
+        ordered = line if which == "first" else line[::-1]
+        # The first or last one appointed, named first; an acting holder beyond them too.
+        appointed = next((h for h in ordered if not h.acting), ordered[0])
+        chosen.extend([appointed, *(h for h in ordered[: ordered.index(appointed)])])
+    if not chosen:
         return None
-    ordered = line if which == "first" else line[::-1]
-    # The first or last one appointed, named first; an acting holder beyond them is named too.
-    appointed = next((h for h in ordered if not h.acting), ordered[0])
-    chosen = [appointed, *(h for h in ordered[: ordered.index(appointed)])]
     return Derived(which, tuple(i for h in chosen for i in h.doc_ids[:2]), tuple(chosen), role)
 
 
@@ -262,7 +275,7 @@ def nationality(docs: Sequence[Doc], person: str) -> Derived | None:
 def tenure_length(tenures: Sequence[Tenure], person: str, role: str | None) -> Derived | None:
     """How long a person held an office: from taking it up to leaving it, or else to the next
     holder's taking it up."""
-    roles = [role] if role else roles_of(tenures, person)
+    roles = _posts_of(tenures, person, role)
     for office in roles:
         line = holders(tenures, office)
         index = next((i for i, h in enumerate(line) if h.person == person), None)

@@ -499,6 +499,9 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
 ROLE_NAMES: dict[str, dict[Lang, str]] = {
     "head-of-mission": {"en": "head of mission", "fr": "chef de la mission"},
     "deputy-head-of-mission": {"en": "deputy head of mission", "fr": "chef adjoint de la mission"},
+    "deputy-head-coordinator": {
+        "en": "deputy head of mission and UN resident and humanitarian coordinator",
+        "fr": "chef adjoint de la mission et coordonnateur résident et humanitaire de l'ONU"},
     "force-commander": {"en": "force commander", "fr": "commandant de la force"},
     "deputy-force-commander": {"en": "deputy force commander",
                                "fr": "commandant adjoint de la force"},

@@ -159,6 +159,7 @@ AliasKind = Literal["place", "term", "person", "organisation", "country", "missi
 Role = Literal[
     "head-of-mission",
     "deputy-head-of-mission",
+    "deputy-head-coordinator",
     "force-commander",
     "deputy-force-commander",
     "police-commissioner",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.concepts import PERSON_OFFICES, PROPOSAL_WORDS, SCOPE_WORDS, TOPICS
+from bot.concepts import PERSON_OFFICES, PROPOSAL_WORDS, SCOPE_WORDS, TOPICS, role_family
 from bot.dates import DateSpan
 from bot.query import Lexicon, Question
 from bot.store import Doc, FigureRow, Store
@@ -390,7 +390,7 @@ class Ranker:
 
     def _answer_type(self, q: Question, c: Candidate) -> None:
         doc = c.doc
-        if q.role and doc.role and doc.role != q.role:
+        if q.role and doc.role and doc.role not in role_family(q.role):
             c.score *= ROLE_MISMATCH
             c.notes.append(f"about a {doc.role}")
         fits = True

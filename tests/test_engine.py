@@ -539,6 +539,23 @@ def test_who_held_an_office_when_something_happened(engine: Engine, question, la
     assert len(answer.items) >= 2 and all(i.citations for i in answer.items)
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "present", "absent"),
+    [("who replaced Joanne Adamson?", "en", ["Daniela Kroslak"], ["Noudéhou"]),
+     ("who succeeded Gasarabwe?", "en", ["Alain Noudéhou"], ["Kroslak", "Adamson"]),
+     ("who was deputy head of minusma in 2019", "en", ["Joanne Adamson", "Mbaranga Gasarabwe"],
+      []),
+     ("qui était chef adjoint de la minusma en 2022 ?", "fr",
+      ["Daniela Kroslak", "Alain Noudéhou"], [])],
+)
+def test_the_two_deputy_heads_are_two_posts_under_one_name(engine: Engine, question, lang,
+                                                           present, absent):
+    """The political deputy and the resident coordinator served side by side: who followed
+    whom stays within each post, and "the deputy head" names both."""
+    line = _visible(engine.ask(question), lang).splitlines()[0]
+    assert all(p in line for p in present) and not any(a in line for a in absent)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
