@@ -255,6 +255,8 @@ RENEWAL = re.compile(r"\b(?:renew\w*|extend\w*|extension|prolong\w*|renouvel\w*|
 # "Who was head of mission when Mikado FM was launched?": the clause naming the moment asked.
 WHEN_CLAUSE = re.compile(r"\b(?:when|while|at the time of|at the time|quand|lorsque|lors de|"
                          r"au moment (?:de|ou))\b(.+)")
+# The verb of a duration ("how long did the liquidation last?"), not what lasted.
+LASTING = re.compile(r"\b(?:last|lasted|lasting|dure|durer|duree|a dure|ont dure)\b")
 SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
                     r"\bannually\b|\bpar (?:an|annee)\b|\bchaque annee\b|"
                     r"\bannee par annee\b|\bannuel(?:le|s|les)?\b")

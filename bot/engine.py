@@ -22,6 +22,7 @@ from bot.concepts import (
     CAMP_WORD,
     DURATION,
     ERA_END,
+    LASTING,
     MISSION_PEOPLE,
     MOST_BY_TOPIC,
     MOST_PHRASES,
@@ -36,7 +37,7 @@ from bot.concepts import (
     WITHDRAWAL_KINDS,
 )
 from bot.dates import DateSpan
-from bot.decide import CONFIDENT
+from bot.decide import CONFIDENT, RELATED_MARGIN
 from bot.i18n import human_date, plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, PartialDate, Phrase, Topic
@@ -385,7 +386,7 @@ class Engine:
                                  first=first.date_lo, last=last.date_lo)
             return compose.derived(q, span, headline, [first, last], self.sources)
         if not people:
-            return None
+            return self._lasted(q)
         result = derive.tenure_length(self.tenures, people[0].phrase, q.role)
         if result is None:
             return None
@@ -395,6 +396,34 @@ class Engine:
                              months=derive.months_between(start, end), first=start, last=end)
         return compose.derived(q, result, headline, self.store.docs(result.doc_ids),
                                self.sources)
+
+    def _lasted(self, q: Question) -> Answer | None:
+        """How long something that lasted went on: the event the question names, sure and
+        known with its last day (an operation, a phase, a visit)."""
+        # The thing that lasted, asked without "how long" (which reads as "how many").
+        sub = self.lexicon.parse(LASTING.sub(" ", DURATION.sub(" ", q.folded)))
+        ranked = self.ranker.rank(sub, limit=10)
+        # The best entry that lasted, sure and about as good as the best of all (an overview
+        # of the liquidation ranks beside the event that spans it).
+        best = next((c for c in ranked if c.doc.kind == "event" and c.subject_ok
+                     and c.score >= max(CONFIDENT, ranked[0].score - RELATED_MARGIN)
+                     and getattr(c.doc.entry, "end_date", None) is not None), None)
+        doc = best.doc if best is not None else None
+        if doc is None or not doc.date_lo or not doc.date_hi or doc.date_hi <= doc.date_lo:
+            return None
+        first, last = doc.date_lo, doc.date_hi
+        found = derive.Derived("duration", (doc.id,), span=(first, last))
+        days = derive.days_between(first, last) + 1  # both days count: 1-3 February is 3
+        months = derive.months_between(first, last)
+        entry = doc.entry
+        title_fr = getattr(entry, "title_fr", None) or doc.headline
+        if months < 2:
+            headline = Phrase.of("lasted-days", event=doc.headline, event_fr=title_fr,
+                                 days=days, first=first, last=last)
+        else:
+            headline = Phrase.of("lasted-months", event=doc.headline, event_fr=title_fr,
+                                 months=months, first=first, last=last)
+        return compose.derived(q, found, headline, [doc], self.sources)
 
     def _contingent_figures(self, q: Question) -> list[FigureRow]:
         """The figures for the mission, or for the contingent the question names."""

@@ -227,6 +227,14 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "{person}: {role} for {length}, from {first} to {last}.",
         "fr": "{person} : {role} pendant {length}, du {first} au {last}.",
     },
+    "lasted-days": {
+        "en": "{days} days, from {first} to {last}: {event}.",
+        "fr": "{days} jours, du {first} au {last} : {event_fr}.",
+    },
+    "lasted-months": {
+        "en": "{length}, from {first} to {last}: {event}.",
+        "fr": "{length}, du {first} au {last} : {event_fr}.",
+    },
     "days-between": {
         "en": "{days} days between {first} and {last}.",
         "fr": "{days} jours entre le {first} et le {last}.",

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.concepts import (
     AFTER_WORDS,
     BEFORE_WORDS,
+    DURATION,
     FIRST,
     GENERIC_WORDS,
     GREETINGS,
@@ -559,6 +560,8 @@ class Lexicon:
 
     @staticmethod
     def _answer_type(question: str, raw_tokens: list[str], flat: str) -> AnswerType | None:
+        if DURATION.search(flat):
+            return None  # "how many years did it last?" asks a length, which no figure counts
         if HOW_MANY.search(flat):
             return "how_many"
         if WHEN_PHRASE.search(flat):

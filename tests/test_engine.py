@@ -556,6 +556,22 @@ def test_the_two_deputy_heads_are_two_posts_under_one_name(engine: Engine, quest
     assert all(p in line for p in present) and not any(a in line for a in absent)
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("how long did the liquidation last", "en",
+      "10 months, from 1 January 2024 to 15 November 2024"),
+     ("how long did the national dialogue last", "en", "9 days, from 14 December 2019"),
+     ("how long was the security council's first visit to mali", "en", "3 days"),
+     ("how many years did minusma last from creation to termination", "en", "ten and a half years"),
+     ("la minusma a duré combien d'années ?", "fr", "dix ans et demi")],
+)
+def test_how_long_something_lasted_is_worked_out_or_stated(engine: Engine, question, lang,
+                                                           fact):
+    """An event known with its last day gives its length; "how many years" asks a length,
+    not a count, so an overview stating it answers."""
+    assert fact in _visible(engine.ask(question), lang).splitlines()[0]
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
