@@ -40,7 +40,7 @@ from bot.dates import DateSpan
 from bot.decide import CONFIDENT, RELATED_MARGIN
 from bot.i18n import human_date, plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
-from bot.models import Answer, PartialDate, Phrase, Topic
+from bot.models import Answer, Match, PartialDate, Phrase, Topic
 from bot.query import Entity, Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
@@ -219,6 +219,11 @@ class Engine:
                                                            date=span.date.iso),
                           topics=tuple(topics))
         total = self.store.count_on_dates(spans, q.direction)
+        if total == 1:
+            # One event that day: what happened, told in full, not a list of one title.
+            return Answer("fact", q.raw, 1.0, None, (compose.item_for(docs[0], self.sources),),
+                          matches=(Match(docs[0].id, docs[0].kind, docs[0].title, 1.0,
+                                         docs[0].date, ("on the date asked",)),))
         key = "on" if q.direction == "on" else q.direction
         headline = Phrase.of(f"{key}-{'one' if total == 1 else 'many'}", date=span.date.iso,
                              count=total)
@@ -281,11 +286,17 @@ class Engine:
         """The event each half of a question names, each found on its own."""
         parsed = [self.lexicon.parse(text) for text in halves]
         # A bare name ("... before Tessalit?") takes the other half's topic words.
-        words = [[t.text for t in p.terms if not any(t.text in e.phrase.split()
-                                                     for e in p.entities)] for p in parsed]
+        words = [[t.text for t in p.terms if t.text not in SCOPE_WORDS
+                  and not any(t.text in e.phrase.split() for e in p.entities)] for p in parsed]
         found: list[Candidate] = []
+        created = sorted(TOPICS["creation"].triggers)[0]
         for i, (text, sub) in enumerate(zip(halves, parsed, strict=True)):
-            if not words[i] and words[1 - i]:
+            if not words[0] and not words[1] and all(
+                    e.kind == "organisation" for e in sub.entities) and sub.terms:
+                # The mission or a force named bare ("Serval or MINUSMA?") dates from its
+                # start; a bare place ("Kidal or Tessalit?") from the mission leaving it.
+                sub = self.lexicon.parse(f"{text} {created}")
+            elif not words[i] and words[1 - i]:
                 sub = self.lexicon.parse(f"{text} {' '.join(words[1 - i])}")
             best = next((c for c in self.ranker.rank(sub, limit=20)
                          if c.doc.kind == "event" and c.subject_ok), None)

@@ -572,6 +572,19 @@ def test_how_long_something_lasted_is_worked_out_or_stated(engine: Engine, quest
     assert fact in _visible(engine.ask(question), lang).splitlines()[0]
 
 
+def test_the_mission_named_bare_in_an_order_question_dates_from_its_creation(engine: Engine):
+    line = _visible(engine.ask("which came first, serval or minusma?")).splitlines()[0]
+    assert line.startswith("First: France launches Operation Serval")
+    assert "Resolution 2100 creates MINUSMA" in line
+
+
+def test_one_event_on_the_day_asked_is_told_in_full(engine: Engine):
+    """A list of one title hides what happened; one event that day is answered as a fact."""
+    answer = engine.ask("what happened on 16 june 2023 at the security council")
+    assert answer.kind == "fact" and len(answer.items) == 1
+    assert "Diop" in _visible(answer)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
