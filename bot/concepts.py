@@ -204,6 +204,12 @@ def role_family(role: str) -> tuple[str, ...]:
 PROPOSAL_WORDS = frozenset("""request requests requested proposal proposed propose recommended
 recommend recommendation estimate estimated asked demande demandee demandes propose proposee
 proposition recommande recommandee recommandation estime estimee estimation""".split())
+# Taking up an office, as opposed to being named to it: entries marked `tenure = "start"`.
+TOOK_OFFICE = re.compile(r"\b(?:took office|takes office|take office|in office|took command|"
+                         r"takes command|take command|took up (?:his|her|the) (?:post|duties)|"
+                         r"assumed (?:office|command)|en fonctions?|prise? de fonctions?|"
+                         r"pris ses fonctions|prend ses fonctions|pris le commandement|"
+                         r"prend le commandement|entree en fonctions?)\b")
 # Offices held by a person, the mission's or anyone's, as typed (folded): "who is the president
 # of France?" asks for a person, so France itself, or an organisation, is no answer.
 PERSON_OFFICES = frozenset("""president presidents minister ministers premier king leader

@@ -102,6 +102,28 @@ _NUMBER_WORDS = tuple(
         "quinze seize dix-sept dix-huit dix-neuf vingt".split(), strict=True))
 
 
+_TENS = {20: ("twenty", "vingt"), 30: ("thirty", "trente"), 40: ("forty", "quarante"),
+         50: ("fifty", "cinquante"), 60: ("sixty", "soixante"), 70: ("seventy", "soixante dix"),
+         80: ("eighty", "quatre vingt"), 90: ("ninety", "quatre vingt dix")}
+
+
+def _tens_words(value: int) -> str:
+    """21 to 99 spelled out in either language, as folded text reads them ("twenty eight",
+    "vingt huit", "vingt et un", "soixante douze")."""
+    tens, unit = divmod(value, 10)
+    en_tens, fr_tens = _TENS[tens * 10]
+    if unit == 0:
+        return f"{en_tens}|{fr_tens}"
+    en_unit = _NUMBER_WORDS[unit].split("|")[0]
+    if tens in (7, 9):  # soixante-douze, quatre-vingt-dix-sept
+        fr = f"{_TENS[(tens - 1) * 10][1]} {_NUMBER_WORDS[10 + unit].split('|')[1]}"
+        fr = fr.replace("-", " ")
+    else:
+        fr_unit = _NUMBER_WORDS[unit].split("|")[1]
+        fr = f"{fr_tens} (?:et )?{fr_unit}"
+    return f"{en_tens} {en_unit}|{fr}"
+
+
 @lru_cache(maxsize=4096)
 def _pattern(expected: str) -> re.Pattern[str]:
     """A regular expression over folded answer text for one canonical fact (alternatives
@@ -133,6 +155,8 @@ def _pattern(expected: str) -> re.Pattern[str]:
             value = float(alt)
             if not decimals and value < len(_NUMBER_WORDS):
                 alternatives.append(rf"\b(?:{_NUMBER_WORDS[int(value)]})\b")
+            elif not decimals and value < 100:
+                alternatives.append(rf"\b(?:{_tens_words(int(value))})\b")
             for size, names in ((1e9, "billion|billions|milliard|milliards"),
                                 (1e6, "million|millions")):
                 if value >= size:  # "$895.53 million", "1,2 milliard"

@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.concepts import PERSON_OFFICES, PROPOSAL_WORDS, SCOPE_WORDS, TOPICS, role_family
+from bot.concepts import (
+    PERSON_OFFICES,
+    PROPOSAL_WORDS,
+    SCOPE_WORDS,
+    TOOK_OFFICE,
+    TOPICS,
+    role_family,
+)
 from bot.dates import DateSpan
 from bot.query import Lexicon, Question
 from bot.store import Doc, FigureRow, Store
@@ -49,6 +56,8 @@ TYPE_MISMATCH = 0.6  # the entry cannot give the answer asked: a date, or a numb
 SOFT_TYPE_MISMATCH = 0.8  # nor a person or a place, which its text may still name
 FAQ_PHRASING_MATCH = 0.9  # a FAQ phrased like this very question answers it whatever its type
 FAQ_WHEN_MATCH = 0.7  # a FAQ answers "when" only if phrased about as the question is
+TOOK_OFFICE_GAIN = 0.3  # an entry marking the start of a tenure, for "when did X take office?"
+NAMED_NOT_IN_OFFICE = 0.85  # an appointment announced, for the same question
 ROLE_MISMATCH = 0.75  # "who was force commander" answered by a head of mission's entry
 DATE_MATCH_GAIN = 0.1  # share of the remaining distance to 1 gained by a matching date
 DAY_MATCH_GAIN = 0.3  # ... by an event on the very day asked
@@ -257,8 +266,15 @@ class Ranker:
 
     @staticmethod
     def kind_terms(q: Question, doc: Doc) -> frozenset[str]:
-        """The question's topic words that the entry's kind stands for."""
-        return _kind_terms(q.topics, doc.event_kind)
+        """The question's topic words that the entry's kind stands for; and the words of
+        taking up an office, for an entry that marks the start of a tenure."""
+        found = _kind_terms(q.topics, doc.event_kind)
+        if doc.role and getattr(doc.entry, "tenure", None) == "start":
+            taking = TOOK_OFFICE.search(q.folded)
+            if taking is not None:
+                found = found | {t.text for t in q.terms if t.text in taking[0].split()
+                                 or t.text in ("depuis", "since")}
+        return found
 
     def _similarity(self, q: Question, doc: Doc) -> float:
         text = q.compared_text
@@ -390,6 +406,14 @@ class Ranker:
 
     def _answer_type(self, q: Question, c: Candidate) -> None:
         doc = c.doc
+        if doc.role and TOOK_OFFICE.search(q.folded):
+            # "When did Deconinck take office?": the day he took command, not his naming.
+            if getattr(doc.entry, "tenure", None) == "start":
+                c.score += TOOK_OFFICE_GAIN * (1 - c.score)
+                c.notes.append("took office")
+            elif doc.event_kind == "appointment":
+                c.score *= NAMED_NOT_IN_OFFICE
+                c.notes.append("named, not yet in office")
         if q.role and doc.role and doc.role not in role_family(q.role):
             c.score *= ROLE_MISMATCH
             c.notes.append(f"about a {doc.role}")

@@ -585,6 +585,16 @@ def test_one_event_on_the_day_asked_is_told_in_full(engine: Engine):
     assert "Diop" in _visible(answer)
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("depuis quand deconinck était en fonction à la minusma", "fr", "11 avril 2017"),
+     ("when did wane take office", "en", "5 May 2021"),
+     ("when was wane appointed", "en", "15 March 2021")],
+)
+def test_taking_office_is_not_being_named(engine: Engine, question, lang, fact):
+    assert _visible(engine.ask(question), lang).splitlines()[0].startswith(fact)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")

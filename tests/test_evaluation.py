@@ -26,6 +26,11 @@ def test_canonical_numbers_in_any_layout_and_words():
     assert not states("$376 million", _q("367000000"))
     assert not states("113,289", _q("13289"))
     assert states("Chadian troops", _q("Chad|Chadian"))
+    # Spelled out beyond twenty, in either language.
+    assert states("Twenty-eight Togolese peacekeepers were injured", _q("28"))
+    assert states("Vingt-huit Casques bleus blessés", _q("28"))
+    assert states("soixante-douze morts", _q("72"))
+    assert not states("Twenty-eight", _q("82"))
 
 
 def test_a_fact_only_among_choices_or_see_also_is_not_right():
