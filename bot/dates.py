@@ -25,6 +25,8 @@ _MONTH_NAMES = {
     11: ["november", "nov", "novembre"],
     12: ["december", "dec", "decembre"],
 }
+_SEASONS = {"spring": 3, "printemps": 3, "summer": 6, "ete": 6, "autumn": 9, "fall": 9,
+            "automne": 9}  # the first month of each
 MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _M = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _D = r"(\d{1,2})(?:st|nd|rd|th|er|eme)?"
@@ -38,6 +40,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_D}\s+(?:of\s+)?{_M}\s*,?\s+{_Y}\b"), "d m y"),
     (re.compile(rf"\b{_M}\s+{_D}\s*,?\s+{_Y}\b"), "m d y"),
     (re.compile(rf"\b{_M}\s*,?\s+{_Y}\b"), "m y"),
+    # A season of a year ("autumn 2023", "l'été 2022"): its three months, as the northern
+    # calendar counts them; winter straddles two years and is left to the year alone.
+    (re.compile(rf"\b(spring|summer|autumn|fall|printemps|ete|automne)\s+(?:of\s+|de\s+|d\s+|"
+                rf"en\s+)?{_Y}\b"), "season y"),
     (re.compile(rf"\b{_Y}-(\d{{2}})\b"), "ym"),
     (re.compile(rf"\b{_Y}\b"), "y"),
 ]
@@ -101,6 +107,13 @@ def _from_match(shape: str, groups: tuple[str, ...]) -> DateSpan | None:
         return _span(int(groups[2]), MONTHS[groups[0]], int(groups[1]))
     if shape == "m y":
         return _span(int(groups[1]), MONTHS[groups[0]])
+    if shape == "season y":
+        year, first = int(groups[1]), _SEASONS[groups[0]]
+        if year not in YEARS:
+            return None
+        last = calendar.monthrange(year, first + 2)[1]
+        return DateSpan(PartialDate(year), dt.date(year, first, 1),
+                        dt.date(year, first + 2, last))
     if shape == "ym":
         return _span(int(groups[0]), int(groups[1]))
     return _span(int(groups[0]))

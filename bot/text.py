@@ -62,6 +62,7 @@ WEAK_WORDS = frozenset(
     demander demande demandee retirer enlever prendre pris prise controle vraiment
     officiellement finalement exactement encore toujours descendu baisse perdu perdre grand
     grande pays ville region nom appele mettre mis tenir tenu devenir devenu passer
+    number numbers nombre numero amount montant figure figures chiffre chiffres count
     """.split()
 )
 

@@ -31,3 +31,15 @@ def test_dates_are_blanked_out_of_the_rest_of_the_question():
 @pytest.mark.parametrize("text", ["resolution 2690", "31/02/2023", "no date here", "13 sites"])
 def test_non_dates_are_left_alone(text):
     assert find_dates(text)[0] == []
+
+
+def test_a_season_of_a_year_is_its_three_months():
+    import datetime as dt
+
+    from bot.dates import find_dates
+
+    for text, first, last in [("trucks stuck in gao in autumn 2023", (2023, 9, 1), (2023, 11, 30)),
+                              ("l'été 2022", (2022, 6, 1), (2022, 8, 31)),
+                              ("spring of 2019", (2019, 3, 1), (2019, 5, 31))]:
+        spans, _ = find_dates(text)
+        assert [(s.first, s.last) for s in spans] == [(dt.date(*first), dt.date(*last))]

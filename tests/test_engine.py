@@ -595,6 +595,17 @@ def test_taking_office_is_not_being_named(engine: Engine, question, lang, fact):
     assert _visible(engine.ask(question), lang).splitlines()[0].startswith(fact)
 
 
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("how many trucks were stuck in gao in autumn 2023", "200"),
+     ("2015 renewal resolution number ??", "2227"),
+     ("total number of minusma personnel who died", "311")],
+)
+def test_framing_words_and_seasons_do_not_hide_the_answer(engine: Engine, question, fact):
+    """"Number", "total" frame a question; "autumn 2023" is September to November."""
+    assert fact in _visible(engine.ask(question)).splitlines()[0]
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
