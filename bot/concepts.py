@@ -204,6 +204,9 @@ def role_family(role: str) -> tuple[str, ...]:
 PROPOSAL_WORDS = frozenset("""request requests requested proposal proposed propose recommended
 recommend recommendation estimate estimated asked demande demandee demandes propose proposee
 proposition recommande recommandee recommandation estime estimee estimation""".split())
+# Asking for a rank in an order ("Tessalit was which number base to close?").
+ORDINAL_ASK = re.compile(r"\b(?:which|what) (?:number|position|rank)\b|\bcombientieme\b|"
+                         r"\bquel(?:le)? (?:rang|numero|position)\b|\bnth\b")
 # Taking up an office, as opposed to being named to it: entries marked `tenure = "start"`.
 TOOK_OFFICE = re.compile(r"\b(?:took office|takes office|take office|in office|took command|"
                          r"takes command|take command|took up (?:his|her|the) (?:post|duties)|"

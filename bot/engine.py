@@ -27,6 +27,7 @@ from bot.concepts import (
     MOST_BY_TOPIC,
     MOST_PHRASES,
     NATIONALITY,
+    ORDINAL_ASK,
     RENEWAL,
     ROLE_WORDS,
     SCOPE_WORDS,
@@ -362,6 +363,10 @@ class Engine:
                 found = derive.holder_at(self.tenures, q.role, q.dates[0])
                 return self._holder_answer(q, found, "holder")
         places = [e for e in q.hard_entities if e.kind != "country"]
+        if ORDINAL_ASK.search(q.folded) and places:
+            ranked_camp = self._camp_rank(q, places[0].phrase)
+            if ranked_camp is not None:
+                return ranked_camp
         if q.answer_type == "how_many" and "camps" in q.measures and (places or q.dates):
             return self._camp_count(q)
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
@@ -597,6 +602,25 @@ class Engine:
                              where_fr=where["fr"], name=camp.name, name_fr=camp.name_fr,
                              date=camp.closed)
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    def _camp_rank(self, q: Question, place: str) -> Answer | None:
+        """Where a camp came in the order of closings: sites closed the same day share it
+        ("the 5th or 6th of 13")."""
+        camp = next((c for c in self.camps if c.place_key == place), None)
+        if camp is None:
+            return None
+        before = sum(c.closed_on < camp.closed_on for c in self.camps)
+        same = [c for c in self.camps if c.closed_on == camp.closed_on and c is not camp]
+        first, last = before + 1, before + 1 + len(same)
+        found = derive.Derived("rank", (camp.closed_by, *(c.closed_by for c in same)),
+                               compared=len(self.camps))
+        key = "camp-rank" if first == last else "camp-rank-tied"
+        headline = Phrase.of(key, name=camp.name, name_fr=camp.name_fr, first=camp.closed,
+                             rank=first, rank_last=last, total=len(self.camps),
+                             others=", ".join(c.name for c in same),
+                             others_fr=", ".join(c.name_fr for c in same))
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
+                               self.sources)
 
     def _camps_where(self, q: Question) -> dict[str, str]:
         """Where a question about camps looks, in each language: " in the Kidal region"."""

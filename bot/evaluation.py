@@ -151,7 +151,9 @@ def _pattern(expected: str) -> re.Pattern[str]:
             digits = " ?".join(groups)
             if decimals:
                 digits += f" {decimals}"
-            alternatives.append(rf"(?<!\d )(?<!\d)\b{digits}\b(?! ?\d{{3}}\b)")
+            # "6", and as an ordinal ("the 6th", "le 6e") when the fact is a rank
+            alternatives.append(rf"(?<!\d )(?<!\d)\b{digits}(?:st|nd|rd|th|er|e|eme)?\b"
+                                rf"(?! ?\d{{3}}\b)")
             value = float(alt)
             if not decimals and value < len(_NUMBER_WORDS):
                 alternatives.append(rf"\b(?:{_NUMBER_WORDS[int(value)]})\b")

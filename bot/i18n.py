@@ -211,6 +211,16 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "Le dernier des {count} sites de la mission{where_fr} à fermer : {name_fr}, "
               "{date}.",
     },
+    "camp-rank": {
+        "en": "{name}: the {rank} of the mission's {total} sites to close, on {first}.",
+        "fr": "{name_fr} : le {rank} des {total} sites de la mission à fermer, le {first}.",
+    },
+    "camp-rank-tied": {
+        "en": "{name}: the {rank} or {rank_last} of the mission's {total} sites to close, on "
+              "{first}, the same day as {others}.",
+        "fr": "{name_fr} : le {rank} ou {rank_last} des {total} sites de la mission à fermer, "
+              "le {first}, le même jour que {others_fr}.",
+    },
     "camps-count": {
         "en": "Sites{where}{when}: {count} of the mission's {total} ({names}).",
         "fr": "Sites{where_fr}{when_fr} : {count} des {total} de la mission ({names_fr}).",
@@ -537,6 +547,9 @@ def say(phrase: Phrase, lang: Lang = "en") -> str:
         args["values"] = _COUNTS.sub(lambda m: number(float(m[1]), lang), args["values"])
         if lang == "fr":
             args["values"] = args["values"].replace(": ", " : ").replace("; ", " ; ")
+    for name in ("rank", "rank_last"):
+        if name in args:
+            args[name] = ordinal(int(args[name]), lang)
     if "role" in args:
         args["role"] = role_name(args["role"], lang)
     if "country" in args:
@@ -641,6 +654,14 @@ def human_length(months: int, lang: Lang = "en") -> str:
     parts = [f"{n} {words[i][n != 1]}" for i, n in enumerate((years, rest)) if n]
     written = words[2].join(parts) or f"0 {words[1][1]}"
     return f"{written} ({months} {words[1][1]})" if years and rest else written
+
+
+def ordinal(n: int, lang: Lang = "en") -> str:
+    """1st, 2nd, 3rd, 11th, 22nd; in French 1er, 2e."""
+    if lang == "fr":
+        return "1er" if n == 1 else f"{n}e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def plain_number(value: float) -> str:

@@ -606,6 +606,18 @@ def test_framing_words_and_seasons_do_not_hide_the_answer(engine: Engine, questi
     assert fact in _visible(engine.ask(question)).splitlines()[0]
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "line"),
+    [("tessalit was which number base to close", "en",
+      "Tessalit camp: the 5th or 6th of the mission's 13 sites to close, on 21 October 2023, "
+      "the same day as Douentza camp."),
+     ("kidal c'était le combientième camp fermé ?", "fr",
+      "camp de Kidal : le 8e des 13 sites de la mission à fermer, le 31 octobre 2023.")],
+)
+def test_a_camps_rank_in_the_closings_shares_its_day(engine: Engine, question, lang, line):
+    assert _visible(engine.ask(question), lang).splitlines()[0] == line
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")

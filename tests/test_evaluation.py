@@ -31,6 +31,8 @@ def test_canonical_numbers_in_any_layout_and_words():
     assert states("Vingt-huit Casques bleus blessés", _q("28"))
     assert states("soixante-douze morts", _q("72"))
     assert not states("Twenty-eight", _q("82"))
+    assert states("the 5th or 6th of 13 sites", _q("6|sixth"))
+    assert states("le 8e des 13 sites", _q("8"))
 
 
 def test_a_fact_only_among_choices_or_see_also_is_not_right():
