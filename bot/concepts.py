@@ -296,6 +296,14 @@ REPLACE_VERB = re.compile(
     r"remplacait|succede|succeder|succedait|pris la releve|a pris la suite)\b")
 PASSIVE = re.compile(r"\b(?:was|were|been|is|ete|est|fut)\s+(?:\w+\s+)?$")
 FIRST = re.compile(r"\b(?:first|earliest|premier|premiere|initial)\b")
+# The n-th of an order beyond the first: "the second head of mission", "le troisième chef".
+NTH: dict[str, int] = {
+    "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6,
+    "deuxieme": 2, "seconde": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
+    "sixieme": 6, "2e": 2, "2eme": 2, "3e": 3, "3eme": 3, "4e": 4, "4eme": 4, "5e": 5,
+    "5eme": 5, "6e": 6, "6eme": 6,
+}
 LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
                    r"in the end|a la fin|when it (?:closed|ended))\b")
 SUPERLATIVE_WORDS = frozenset("deadliest bloodiest worst largest biggest highest most deadly "

@@ -176,6 +176,32 @@ def end_holder(tenures: Sequence[Tenure], role: str, which: str) -> Derived | No
     return Derived(which, tuple(i for h in chosen for i in h.doc_ids[:2]), tuple(chosen), role)
 
 
+def appointed(tenures: Sequence[Tenure], role: str) -> list[Holder]:
+    """The people appointed to a role (each post of its family), in order, acting ones aside."""
+    return sorted((h for post in role_family(role) for h in holders(tenures, post)
+                   if not h.acting), key=lambda h: (h.took_office, h.person))
+
+
+def nth_holder(tenures: Sequence[Tenure], role: str, n: int) -> Derived | None:
+    """The n-th person appointed to a role ("the second head of mission")."""
+    line = appointed(tenures, role)
+    if not 1 <= n <= len(line):
+        return None
+    chosen = line[n - 1]
+    return Derived("nth", chosen.doc_ids[:2], (chosen,), role, value=n, compared=len(line))
+
+
+def holder_count(tenures: Sequence[Tenure], role: str) -> Derived | None:
+    """How many people held a role: those appointed, with the acting ones counted apart."""
+    line = appointed(tenures, role)
+    acting = [h for post in role_family(role) for h in holders(tenures, post) if h.acting]
+    if not line:
+        return None
+    ids = tuple(i for h in line for i in h.doc_ids[:1])
+    return Derived("count", ids, (*line, *acting), role, value=len(line),
+                   values=(float(len(acting)),))
+
+
 def first_or_last(docs: Sequence[Doc], which: str) -> Derived | None:
     """The earliest or latest of the dated entries given."""
     dated = sorted((d for d in docs if d.date_lo), key=lambda d: (d.date_lo or "", d.id))

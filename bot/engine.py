@@ -27,6 +27,7 @@ from bot.concepts import (
     MOST_BY_TOPIC,
     MOST_PHRASES,
     NATIONALITY,
+    NTH,
     ORDINAL_ASK,
     RENEWAL,
     ROLE_WORDS,
@@ -355,6 +356,10 @@ class Engine:
                 held = self._holder_when(q, clause[1])
                 if held is not None:
                     return held
+        if q.role and not people and not q.dates:
+            counted = self._role_count_or_nth(q)
+            if counted is not None:
+                return counted
         if q.role and not people and q.answer_type in ("who", None) and self._bare(q):
             if q.superlative in ("first", "last") and not q.dates:
                 found = derive.end_holder(self.tenures, q.role, q.superlative)
@@ -483,6 +488,32 @@ class Engine:
                                      person=this.label(), role=role)
         docs = self.store.docs(found.doc_ids)
         return compose.derived(q, found, headline, docs, self.sources)
+
+    def _role_count_or_nth(self, q: Question) -> Answer | None:
+        """How many people held an office ("how many heads of mission?"), or its n-th holder
+        ("the second force commander")."""
+        assert q.role is not None
+        if q.answer_type == "how_many":
+            found = derive.holder_count(self.tenures, q.role)
+            if found is None or found.value is None:
+                return None
+            line = [h for h in found.holders if not h.acting]
+            acting = [h for h in found.holders if h.acting]
+            key = "holder-count-acting" if acting else "holder-count"
+            headline = Phrase.of(key, count=len(line), role=q.role,
+                                 names=", ".join(h.name for h in line),
+                                 acting=", ".join(h.name for h in acting))
+            return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
+                                   self.sources)
+        n = next((NTH[t] for t in q.folded.split() if t in NTH), None)
+        if n is None or q.answer_type not in ("who", None):
+            return None
+        found = derive.nth_holder(self.tenures, q.role, n)
+        if found is None:
+            return None
+        headline = Phrase.of("nth-holder", rank=n, role=q.role, name=found.holders[0].name,
+                             total=found.compared)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
     def _holder_when(self, q: Question, clause: str) -> Answer | None:
         """Who held an office at the moment a clause names ("when Mikado FM was launched"):

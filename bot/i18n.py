@@ -211,6 +211,19 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "fr": "Le dernier des {count} sites de la mission{where_fr} à fermer : {name_fr}, "
               "{date}.",
     },
+    "holder-count": {
+        "en": "{count} people were appointed {role}: {names}.",
+        "fr": "{count} personnes ont été nommées {role} : {names}.",
+    },
+    "holder-count-acting": {
+        "en": "{count} people were appointed {role}: {names}; acting in between: {acting}.",
+        "fr": "{count} personnes ont été nommées {role} : {names} ; par intérim entre-temps : "
+              "{acting}.",
+    },
+    "nth-holder": {
+        "en": "The {rank} {role} (of {total} appointed): {name}.",
+        "fr": "{rank} {role} nommé (sur {total}) : {name}.",
+    },
     "camp-rank": {
         "en": "{name}: the {rank} of the mission's {total} sites to close, on {first}.",
         "fr": "{name_fr} : le {rank} des {total} sites de la mission à fermer, le {first}.",

@@ -618,6 +618,22 @@ def test_a_camps_rank_in_the_closings_shares_its_day(engine: Engine, question, l
     assert _visible(engine.ask(question), lang).splitlines()[0] == line
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "start"),
+    [("how many heads of mission did minusma have in total", "en",
+      "4 people were appointed head of mission: Bert Koenders, Mongi Hamdi, "
+      "Mahamat Saleh Annadif, El-Ghassim Wane; acting in between:"),
+     ("combien de chefs de mission la minusma a eu en tout", "fr", "4 personnes ont été nommées"),
+     ("deuxième chef de la minusma ?", "fr", "2e chef de la mission nommé (sur 4) : Mongi Hamdi"),
+     ("who was the third force commander", "en",
+      "The 3rd force commander (of 5 appointed): Jean-Paul Deconinck.")],
+)
+def test_an_office_is_counted_and_its_nth_holder_named(engine: Engine, question, lang,
+                                                       start):
+    """Counted from the appointments, acting holders named apart, never as a number alone."""
+    assert _visible(engine.ask(question), lang).splitlines()[0].startswith(start)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
