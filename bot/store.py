@@ -38,12 +38,14 @@ from bot.knowledge import KnowledgeBase, knowledge_files, read_bounded
 from bot.models import Event, FaqEntry, PartialDate, Source
 from bot.progress import Progress
 from bot.text import AliasMap, fold, longest_phrases, terms
+from bot.textfigures import tolls
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # SQLite's application_id marks the file as this bot's index ("MNSM"); the bot never writes over
 # a file that lacks it, so a mistyped --db cannot destroy somebody else's data.
 APPLICATION_ID = 0x4D4E534D
 _INDEX_CODE = [Path(__file__), Path(__file__).with_name("text.py"),
+               Path(__file__).with_name("textfigures.py"),
                Path(__file__).with_name("dates.py")]
 _EVENT = TypeAdapter(Event)
 _FAQ = TypeAdapter(FaqEntry)
@@ -340,6 +342,16 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap, asked: AliasMap,
 def _figure_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
     for entry in kb.entries():
         countries = " ".join(_phrase(c, aliases).replace(" ", "_") for c in entry.countries)
+        if isinstance(entry, Event):
+            # A toll the summary states of a kind the entry gives no figure for.
+            given = {f.what for f in entry.figures}
+            first = entry.date.first_day().isoformat()
+            last = (entry.end_date or entry.date).last_day().isoformat()
+            for toll in tolls(entry.summary):
+                if toll.what not in given:
+                    yield {"doc_id": entry.id, "what": toll.what, "value": toll.value,
+                           "who": toll.who, "year": None, "first": first, "last": last,
+                           "countries": countries, "kind": entry.kind, "period": 0}
         for figure in entry.figures:
             own = figure.span()
             if own is not None:

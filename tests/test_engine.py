@@ -634,6 +634,12 @@ def test_an_office_is_counted_and_its_nth_holder_named(engine: Engine, question,
     assert _visible(engine.ask(question), lang).splitlines()[0].startswith(start)
 
 
+def test_a_toll_only_written_in_the_summary_can_be_asked(engine: Engine):
+    """Ber, August 2023: the summary says four peacekeepers were wounded; no figure field."""
+    line = _visible(engine.ask("how many blue helmets were wounded leaving ber in aug 2023"))
+    assert line.splitlines()[0] == "Wounded: 4 (peacekeepers)."
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
