@@ -264,6 +264,8 @@ RENEWAL = re.compile(r"\b(?:renew\w*|extend\w*|extension|prolong\w*|renouvel\w*|
 # "Who was head of mission when Mikado FM was launched?": the clause naming the moment asked.
 WHEN_CLAUSE = re.compile(r"\b(?:when|while|at the time of|at the time|quand|lorsque|lors de|"
                          r"au moment (?:de|ou))\b(.+)")
+# A length asked in days ("how many days did Hamdi serve?").
+IN_DAYS = re.compile(r"\b(?:days|jours)\b")
 # The verb of a duration ("how long did the liquidation last?"), not what lasted.
 LASTING = re.compile(r"\b(?:last|lasted|lasting|dure|durer|duree|a dure|ont dure)\b")
 SERIES = re.compile(r"\b(?:each|every|per|by|a) year\b|\byear by year\b|\byearly\b|"
@@ -304,8 +306,13 @@ NTH: dict[str, int] = {
     "sixieme": 6, "2e": 2, "2eme": 2, "3e": 3, "3eme": 3, "4e": 4, "4eme": 4, "5e": 5,
     "5eme": 5, "6e": 6, "6eme": 6,
 }
-LAST = re.compile(r"\b(?:last|latest|final|dernier|derniere|most recent|at the end|"
-                   r"in the end|a la fin|when it (?:closed|ended))\b")
+# "Its last six months" is a stretch of time, not the last of a kind.
+LAST = re.compile(r"\b(?:(?:last|final|dernier|derniers|derniere|dernieres)(?! (?:(?:\d+|two|"
+                  r"three|four|five|six|seven|eight|nine|ten|twelve|few|several|deux|trois|"
+                  r"quatre|cinq|six|sept|huit|neuf|dix|douze|quelques) )?(?:days?|weeks?|"
+                  r"months?|years?|jours|semaines|mois|ans|annees)\b)|latest|most recent|"
+                  r"at the end|"
+                  r"in the end|a la fin|when it (?:closed|ended))\b")
 SUPERLATIVE_WORDS = frozenset("deadliest bloodiest worst largest biggest highest most deadly "
                               "meurtriere meurtrier grande grand important peak maximum max "
                               "pic record".split())

@@ -9,6 +9,8 @@ benchmarks) call `ask`, `answer`, `topic`, `timeline`, `suggest`.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from bot.concepts import (
     CAMP_WORD,
     DURATION,
     ERA_END,
+    IN_DAYS,
     LASTING,
     MISSION_PEOPLE,
     MOST_BY_TOPIC,
@@ -112,6 +115,11 @@ class Engine:
         if q.dates and all(s.first > ERA_END for s in q.dates):
             # A renewal in 2025, a camp in 2026: the mission was over; say so, not "no idea".
             return compose.decline(q, [], self._featured, Phrase.of("after-the-end"))
+        if (q.dates and self._mandate_end is not None
+                and ("mandate" in q.topics or RENEWAL.search(q.folded))
+                and all(s.first > self._mandate_end for s in q.dates)):
+            # "The 2024 mandate": the last one ran to 30 June 2023 (the resolutions say so).
+            return compose.decline(q, [], self._featured, Phrase.of("after-the-end"))
         if any(e.kind == "mission" for e in q.entities):
             # Another mission: nothing here is about it, so no topic is close.
             return compose.decline(q, [], self._featured)
@@ -169,6 +177,7 @@ class Engine:
         return self.ranker.rank(q, limit=5)
 
     def _decide(self, q: Question, ranked: list[Candidate]) -> Answer:
+        ranked = self._closing_before_steps(q, ranked)
         decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs,
                                  thresholds=self.thresholds)
         if decision.kind == "answer":
@@ -179,6 +188,25 @@ class Engine:
         if decision.kind == "did-you-mean":
             return compose.did_you_mean(q, decision.best, ranked)
         return compose.decline(q, ranked, self._featured)
+
+    def _closing_before_steps(self, q: Question, ranked: list[Candidate]) -> list[Candidate]:
+        """Asked when a camp closed or was handed over, an earlier handover that was one step
+        of it (Mopti's annexes, Camp Castor) gives way to the camp's own closing, when that
+        ranks too: the camp closed with it (knowledge/camps.toml)."""
+        if not ranked or ("closure" not in q.topics and CAMP_WORD not in q.texts):
+            return ranked
+        closing = {step: c.closed_by for c in self.camps for step in c.steps}
+        best = ranked[0]
+        target = closing.get(best.id)
+        if target is None:
+            return ranked
+        found = next((c for c in ranked if c.id == target), None)
+        if found is None or best.score - found.score > RELATED_MARGIN:
+            return ranked
+        found.score = best.score
+        found.notes.append("the camp's own closing")
+        # The step is part of that closing, not a rival to it.
+        return [found, *(c for c in ranked if c is not found and c is not best)]
 
     def _first_line(self, q: Question, doc: Doc) -> Phrase | None:
         """What the question asks for, as the answer's first line, where the entry's own
@@ -311,6 +339,11 @@ class Engine:
 
     def _derive(self, q: Question, ranked: list[Candidate]) -> Answer | None:
         people = [e for e in q.entities if e.kind == "person"]
+        if q.unknown:
+            return None  # a name the knowledge lacks ("the DRC"): nothing to work out from
+        if q.role and self._elsewhere(q):
+            # "Who commanded EUTM Mali?": another organisation's office, not the mission's.
+            q.role = None
         if (ranked and ranked[0].doc.kind == "faq" and ranked[0].score >= CONFIDENT
                 and ranked[0].similarity >= EXACT_PHRASING):
             return None  # a question a curator wrote for one entry, word for word
@@ -338,6 +371,9 @@ class Engine:
             lasted = self._duration(q, people)
             if lasted is not None:
                 return lasted
+            if BETWEEN.search(q.raw):
+                # "How many days between A and B?" asks a count no overview states.
+                return compose.decline(q, ranked, self._featured)
         if people and NATIONALITY.search(q.folded):
             person = people[0].phrase
             found = derive.nationality(self.store.docs(self.store.with_subject(person)),
@@ -350,7 +386,7 @@ class Engine:
             # Only the dates of appointments say who came before or after whom.
             return (self._neighbour(q, people[0].phrase, q.relation)
                     or compose.decline(q, ranked, self._featured))
-        if q.role and not people and q.answer_type == "who" and not q.dates:
+        if q.role and not people and q.answer_type == "who":
             clause = WHEN_CLAUSE.search(q.folded)
             if clause is not None:
                 held = self._holder_when(q, clause[1])
@@ -413,8 +449,13 @@ class Engine:
             return None
         this = result.holders[0]
         start, end = result.span
-        headline = Phrase.of("tenure-length", person=this.label(), role=result.role,
-                             months=derive.months_between(start, end), first=start, last=end)
+        if IN_DAYS.search(q.folded):
+            headline = Phrase.of("tenure-days", person=this.label(), role=result.role,
+                                 days=derive.days_between(start, end), first=start, last=end)
+        else:
+            headline = Phrase.of("tenure-length", person=this.label(), role=result.role,
+                                 months=derive.months_between(start, end), first=start,
+                                 last=end)
         return compose.derived(q, result, headline, self.store.docs(result.doc_ids),
                                self.sources)
 
@@ -488,6 +529,31 @@ class Engine:
                                      person=this.label(), role=role)
         docs = self.store.docs(found.doc_ids)
         return compose.derived(q, found, headline, docs, self.sources)
+
+    def _elsewhere(self, q: Question) -> bool:
+        """Whether a question about an office names another organisation, or a country no
+        holder of the mission's offices came from (the UN force in Cyprus)."""
+        # What the office is asked of, not the moment a "when" clause names ("who was head
+        # of mission when Mikado FM was launched?").
+        said = set(WHEN_CLAUSE.sub(" ", q.folded).split())
+        named = [e for e in q.entities if set(e.phrase.split()) <= said]
+        if any(e.kind == "organisation" and e.phrase not in SCOPE_WORDS for e in named):
+            return True
+        return any(e.kind == "country" and e.phrase not in self._office_countries
+                   for e in named)
+
+    @functools.cached_property
+    def _mandate_end(self) -> dt.date | None:
+        """The last day any resolution ran the mandate to."""
+        ends = [end.first_day() for d in self.store.events_of_kinds(("mandate",), limit=100_000)
+                if (end := getattr(d.entry, "mandate_until", None)) is not None]
+        return max(ends, default=None)
+
+    @functools.cached_property
+    def _office_countries(self) -> frozenset[str]:
+        """The countries of the mission's office holders, as questions name them."""
+        docs = self.store.docs(t.doc_id for t in self.tenures)
+        return frozenset(c.replace("_", " ") for d in docs for c in d.countries.split())
 
     def _role_count_or_nth(self, q: Question) -> Answer | None:
         """How many people held an office ("how many heads of mission?"), or its n-th holder

@@ -258,6 +258,10 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "{length}, from {first} to {last}: {event}.",
         "fr": "{length}, du {first} au {last} : {event_fr}.",
     },
+    "tenure-days": {
+        "en": "{person}: {role} for {days} days, from {first} to {last}.",
+        "fr": "{person} : {role} pendant {days} jours, du {first} au {last}.",
+    },
     "days-between": {
         "en": "{days} days between {first} and {last}.",
         "fr": "{days} jours entre le {first} et le {last}.",

@@ -59,6 +59,7 @@ from bot.text import (
     longest_phrases,
     name_like_words,
     terms,
+    territory_words,
     tokens,
     visible,
 )
@@ -518,8 +519,10 @@ class Lexicon:
                     weight = self.unknown_weight
                 if word in SCOPE_WORDS:
                     weight = self.scope_weight
-                query_terms.append(Term(word, weight, False, typed=typed,
-                                        name=word in names or not dictionary))
+                name = word in names or not dictionary or word in territory_words()
+                if name:
+                    weight = max(weight, self.unknown_weight)
+                query_terms.append(Term(word, weight, False, typed=typed, name=name))
         canon = set(words)
         if any(e.kind == "resolution" for e in entities):
             # A named resolution is the subject; the word itself says nothing of the kind of

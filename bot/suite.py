@@ -147,7 +147,10 @@ class _Builder:
             key = fold(place) if place else None
             if (place and group == "closure" and event.date.precision == "day"
                     and event.kind in WITHDRAWAL_KINDS):
-                ids = self.by_place_kind[(key, group)]  # type: ignore[index]
+                ids = set(self.by_place_kind[(fold(place), group)])
+                # Leaving a place is also the closing of its camp (knowledge/camps.toml): the
+                # camp of that town or region, or the one an earlier handover there was part of.
+                ids |= self._camp_closings(fold(place), ids)
                 for spelling in self.spellings(place):
                     self.add(f"When did MINUSMA leave {spelling}?", "when-leave-place", ids)
                     self.add(f"Quand la MINUSMA a-t-elle quitté {spelling} ?",
@@ -192,6 +195,20 @@ class _Builder:
                         if e.role == event.role and e.people[:1] == (person,)}
                 self.add(f"When did {person} become {role_name(event.role)}?",
                          "when-person-role", same)
+
+    def _camp_closings(self, key: str, ids: set[str]) -> set[str]:
+        """The camp closing that means leaving a place: the camp of that town, else the last
+        camp of that region to close, and any camp an earlier handover in `ids` was part of."""
+        events = {e.id: e for e in self.kb.events}
+        found = {c.closed_by for c in self.kb.camps if set(c.steps) & ids}
+        town = [c for c in self.kb.camps if fold(c.place) == key]
+        region = sorted((c for c in self.kb.camps if fold(c.region) == key),
+                        key=lambda c: events[c.closed_by].date.first_day())
+        if town:
+            found |= {c.closed_by for c in town}
+        elif region:
+            found.add(region[-1].closed_by)
+        return found
 
     def orders(self) -> None:
         """"Which closed first, A or B?" over pairs of camp closures on different days; right

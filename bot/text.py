@@ -42,7 +42,7 @@ STOPWORDS = frozenset(
     autres meme memes tres trop peu alors puis ainsi notre nos votre vos
     contre pres aupres parmi autour
     jour jours mois annee annees heure
-    total overall altogether cumulative cumulatif cumule
+    total overall altogether cumulative cumulatif cumule combientieme
     """.split()
 )
 # Everyday words that carry little of a question's topic: verbs of asking and doing, adverbs,
@@ -202,6 +202,22 @@ def longest_phrases(words: Sequence[str], known: Container[str],
 
 
 _WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=1)
+def territory_words() -> frozenset[str]:
+    """Folded one-word names of the world's countries and territories, in English and French
+    (Babel's CLDR data): "cyprus", "chypre", "somalia". Typed in lower case they are still
+    names, so a question about one the knowledge never mentions is not about the mission."""
+    from babel import Locale
+
+    found: set[str] = set()
+    for lang in ("en", "fr"):
+        for name in Locale(lang).territories.values():
+            words = fold(name).split()
+            if len(words) == 1 and len(words[0]) > 3:
+                found.add(stem(words[0]))
+    return frozenset(found)
 
 
 def name_like_words(text: str) -> set[str]:

@@ -640,6 +640,41 @@ def test_a_toll_only_written_in_the_summary_can_be_asked(engine: Engine):
     assert line.splitlines()[0] == "Wounded: 4 (peacekeepers)."
 
 
+@pytest.mark.parametrize("question", [
+    "who commanded eutm mali in 2017", "who commands the un force in cyprus",
+    "how many peacekeepers were killed in the drc in 2017",
+    "minusma troop ceiling under the 2024 mandate",
+    "how many days between mali's withdrawal request at the council and the eiffel tower"])
+def test_another_organisations_office_or_an_unknown_place_gets_no_worked_out_fact(
+        engine: Engine, question):
+    """An office of EUTM or of the UN in Cyprus is not the mission's; a name the knowledge
+    lacks (a country typed in lower case too) leaves nothing to work out; no mandate after
+    30 June 2023."""
+    assert not engine.ask(question).is_answer
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("mopti camp handover date", "8 December 2023"),
+     ("when did minusma leave mopti", "8 December 2023"),
+     ("when did the germans leave gao", "12 December 2023"),
+     ("how many days did mongi hamdi spend as head of minusma", "359 days"),
+     ("who was srsg when the timbuktu minusma hq was attacked in august 2017",
+      "Mahamat Saleh Annadif")],
+)
+def test_steps_give_way_to_the_camps_closing_and_lengths_come_in_days(engine: Engine,
+                                                                       question, fact):
+    assert fact in _visible(engine.ask(question)).splitlines()[0]
+
+
+def test_the_last_months_are_a_stretch_of_time_not_the_last_of_a_kind():
+    from bot.concepts import LAST
+
+    assert not LAST.search("for its last six months")
+    assert not LAST.search("les six derniers mois")
+    assert LAST.search("the last camp") and LAST.search("le dernier chef")
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
