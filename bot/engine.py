@@ -40,6 +40,7 @@ from bot.concepts import (
     TOPICS,
     WHEN_CLAUSE,
     WITHDRAWAL_KINDS,
+    role_family,
 )
 from bot.dates import DateSpan
 from bot.decide import CONFIDENT, RELATED_MARGIN
@@ -54,6 +55,7 @@ from bot.store import (
     FigureRow,
     Span,
     Store,
+    Tenure,
     build_index,
     knowledge_fingerprint,
     read_meta,
@@ -131,6 +133,13 @@ class Engine:
             compared = self._compare(q)
             if compared is not None:
                 return compared
+        described = self._described_person(q)
+        if described is not None:
+            # "The Tunisian who ran the mission": the one holder of that office from there.
+            named = self.lexicon.parse(f"{q.raw} ({described.name})")
+            if q.answer_type == "who" and named.relation is None:
+                return self._person_named(q, described)
+            q = named
         ranked = self.ranker.rank(q)
         if q.intent == "listing" and not self._curated(q, ranked):
             return self._listing(q, list_limit)
@@ -529,6 +538,37 @@ class Engine:
                                      person=this.label(), role=role)
         docs = self.store.docs(found.doc_ids)
         return compose.derived(q, found, headline, docs, self.sources)
+
+    def _described_person(self, q: Question) -> Tenure | None:
+        """A question naming an office and a nationality but no person ("how long did the
+        Rwandan general command the force?"), read with the one holder of that office from
+        that country named, when there is exactly one."""
+        countries = [e for e in q.entities if e.kind == "country"]
+        if (q.role is None or len(countries) != 1 or q.dates
+                or any(e.kind == "person" for e in q.entities)):
+            return None
+        country = countries[0].phrase.replace(" ", "_")
+        posts = role_family(q.role)
+        found = {t.person: t for t in self.tenures if t.role in posts
+                 and country in self._tenure_countries.get(t.doc_id, ())}
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def _person_named(self, q: Question, tenure: Tenure) -> Answer:
+        """Who the one holder of an office from a country was, with their time in it."""
+        line = [h for post in role_family(tenure.role) for h in derive.holders(self.tenures,
+                                                                             post)
+                if h.person == tenure.person]
+        holder = line[0]
+        found = derive.Derived("holder", holder.doc_ids[:2], (holder,), tenure.role)
+        countries = [c for d in self.store.docs(holder.doc_ids) for c in d.entry.countries]
+        headline = Phrase.of("described-person", name=holder.label(), role=tenure.role,
+                             country=countries[0] if countries else "", first=holder.took_office)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    @functools.cached_property
+    def _tenure_countries(self) -> dict[str, tuple[str, ...]]:
+        docs = self.store.docs(t.doc_id for t in self.tenures)
+        return {d.id: tuple(d.countries.split()) for d in docs}
 
     def _elsewhere(self, q: Question) -> bool:
         """Whether a question about an office names another organisation, or a country no

@@ -166,6 +166,10 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "{person} was the first {role} in my sources.",
         "fr": "{person} est le premier {role} dans mes sources.",
     },
+    "described-person": {
+        "en": "{name} ({country}): {role}, in office from {first}.",
+        "fr": "{name} ({country}) : {role}, en fonction à partir du {first}.",
+    },
     "holder-when": {
         "en": "{names}: {role} on {date}, when: {event}.",
         "fr": "{names} : {role} le {date}, date de : {event_fr}.",

@@ -675,6 +675,22 @@ def test_the_last_months_are_a_stretch_of_time_not_the_last_of_a_kind():
     assert LAST.search("the last camp") and LAST.search("le dernier chef")
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("the tunisian ex-foreign minister who ran the blue helmets in mali, what's his name", "en",
+      "Mongi Hamdi (Tunisia): head of mission"),
+     ("qui était le commandant de la force suédois ?", "fr", "Dennis Gyllensporre (Suède)"),
+     ("who replaced the danish force commander", "en",
+      "succeeded Michael Lollesgaard as force commander"),
+     ("how long did the rwandan general command the troops in mali", "en", "Jean Bosco Kazura")],
+)
+def test_an_office_holder_described_by_nationality_is_the_one_from_there(
+        engine: Engine, question, lang, fact):
+    """No name, an office and a nationality: the one holder of that office from that country
+    (and nobody when there are several)."""
+    assert fact in _visible(engine.ask(question), lang).splitlines()[0]
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
