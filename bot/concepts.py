@@ -243,6 +243,11 @@ TOLL_WORDS = frozenset({"killed", "toll", "wounded"})
 MISSION_PEOPLE = frozenset({"peacekeeper", "troop", "soldier", "soldat", "casque", "personnel",
                             "staff"})
 CIVILIANS = frozenset({"civilian", "civil", "villager"})
+# People a toll or a strength counts, whatever the measure: "how many soldiers ... killed" is
+# read by the measure's words, where "how many hectares" counts hectares.
+COUNTED_PEOPLE = MISSION_PEOPLE | CIVILIANS | frozenset(
+    {"people", "person", "victim", "death", "dead", "casualty", "man", "men", "women", "child",
+     "militaire", "homme", "personne", "mort", "victime", "blesse"})
 # Where a person came from ("Kazura nationality", "Annadif venait de quel pays ?").
 NATIONALITY = re.compile(
     r"\bnationalit|\b(?:which|what) country\b|\bde quel pays\b|\bquel pays\b|"

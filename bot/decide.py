@@ -130,7 +130,8 @@ def last_of_several(q: Question, options: Sequence[Candidate]) -> Candidate | No
 def uncounted(q: Question, best: Candidate) -> bool:
     """"How many" of something no concept measures ("drones", "schools"), answered by an entry
     that is not about it: its other numbers are not the count asked."""
-    if q.answer_type != "how_many" or q.measures or counted_in_text(q, best.doc):
+    if (q.answer_type != "how_many" or q.measures or counted_in_text(q, best.doc)
+            or best.counted):
         return False
     asked = [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
              and t.text not in q.entity_words and t.weight > 0]

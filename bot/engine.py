@@ -190,8 +190,11 @@ class Engine:
         decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs,
                                  thresholds=self.thresholds)
         if decision.kind == "answer":
-            return compose.fact(q, decision.best, ranked, self.sources,
-                                self._first_line(q, decision.best.doc))
+            first_line = self._first_line(q, decision.best.doc)
+            if first_line is None and decision.best.counted:
+                value, word = decision.best.counted.split(" ", 1)
+                first_line = Phrase.of("count-in-text", value=value, what=word)
+            return compose.fact(q, decision.best, ranked, self.sources, first_line)
         if decision.kind == "which-one":
             return compose.choice(q, decision.options, ranked)
         if decision.kind == "did-you-mean":

@@ -245,6 +245,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "figure": {"en": "{measure}: {value} ({who}).", "fr": "{measure} : {value} ({who})."},
     "figure-in": {"en": "{measure} in {period}: {value} ({who}).",
                   "fr": "{measure} en {period} : {value} ({who})."},
+    "count-in-text": {"en": "{value} ({what}), as the entry states it.",
+                      "fr": "{value} ({what}), comme l'indique la fiche."},
     "figure-plain": {"en": "{measure}: {value}.", "fr": "{measure} : {value}."},
     "figure-plain-in": {"en": "{measure} in {period}: {value}.",
                         "fr": "{measure} en {period} : {value}."},

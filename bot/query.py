@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.concepts import (
     AFTER_WORDS,
     BEFORE_WORDS,
+    COUNTED_PEOPLE,
     DURATION,
     FIRST,
     GENERIC_WORDS,
@@ -534,10 +535,16 @@ class Lexicon:
         if answer_type is None and (dates or series) and canon & TOLL_WORDS:
             answer_type = "how_many"
         measures: frozenset[str] = frozenset()
+        entity_words = {w for e in entities for w in e.phrase.split()}
         if answer_type == "how_many":
             measures = next((m for triggers, m in MEASURES if canon & triggers), frozenset())
+            counted = self._counted_word(flat, entity_words)
+            if (counted is not None and counted in self.df and counted not in SCOPE_WORDS
+                    and counted not in COUNTED_PEOPLE
+                    and not any(counted in triggers for triggers, _ in MEASURES)):
+                # "How many hectares was the Gao camp?" counts hectares, not camps.
+                measures = frozenset()
         role = next((r for need, r in ROLES if set(need) <= canon), None)
-        entity_words = {w for e in entities for w in e.phrase.split()}
         # Only what looks like a name may be "unknown": an ordinary word of either language,
         # inflected or not, is phrasing the knowledge happens not to use.
         unknown = [t.typed for t in query_terms if not t.known and t.text not in entity_words
@@ -554,6 +561,15 @@ class Lexicon:
             q.direction = "before"
         q.intent = self._intent(q, raw_tokens, order)
         return q
+
+    def _counted_word(self, flat: str, entity_words: set[str]) -> str | None:
+        """The noun a "how many" question counts: the first content word after "how many",
+        "combien de" or "number of" that names no place, person or country ("hectares")."""
+        found = HOW_MANY.search(flat)
+        if found is None:
+            return None
+        following = terms(" ".join(flat[found.end():].split()[:6]), self.aliases)
+        return next((t for t in following if t not in entity_words), None)
 
     @staticmethod
     def answer_type_of(question: str) -> AnswerType | None:

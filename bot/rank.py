@@ -37,7 +37,7 @@ from bot.concepts import (
 from bot.dates import DateSpan
 from bot.query import Lexicon, Question
 from bot.store import Doc, FigureRow, Store
-from bot.text import WEAK_WORDS, fold
+from bot.text import WEAK_WORDS, fold, tokens
 
 COVERAGE_SHARE = 0.8  # of the base score: the question's terms the entry covers, by rarity
 SIMILARITY_SHARE = 0.2  # of the base score: wording close to the entry's title or phrasings
@@ -150,6 +150,7 @@ def _period_fit(figure: FigureRow, span: DateSpan) -> str:
     return "covers" if figure.first <= lo and hi <= figure.last else "partial"
 
 
+TEXT_COUNT_WINDOW = 2  # words after a number in an entry's text where what it counts is named
 COUNT_WINDOW = 3  # terms after a number where the thing it counts is named
 _MONEY_WORDS = frozenset({"million", "billion", "milliard"})
 _ASKS_MONEY = re.compile(r"\bhow much\b|\bcombien\b|\$|\bbudget\b|\bcost\b|\bcout\b")
@@ -193,6 +194,9 @@ class Candidate:
     subject_ok: bool = True
     main: bool = False  # the question names the entry's main subject
     notes: list[str] = field(default_factory=list)
+    # For "how many" of something no concept measures: the count its text states, with the
+    # word counted right after it ("37 hectare"), when the question names that word.
+    counted: str = ""
 
     @property
     def id(self) -> str:
@@ -444,11 +448,34 @@ class Ranker:
         elif q.answer_type == "how_many":
             fits = (any(self.figure_fits(q, f) for f in self.figures.get(doc.id, ()))
                     or self._states_the_number(q, doc) or counted_in_text(q, doc))
+            if not fits and not q.measures and (q.hard_entities or q.dates):
+                c.counted = self._count_in_context(q, doc)
+                fits = bool(c.counted)
         if not fits and not (doc.kind == "faq" and c.similarity >= FAQ_PHRASING_MATCH
                              and self._asks_alike(q, doc)):
             soft = q.answer_type in ("who", "where")
             c.score *= SOFT_TYPE_MISMATCH if soft else TYPE_MISMATCH
             c.notes.append(f"gives no {q.answer_type} answer")
+
+    def _count_in_context(self, q: Question, doc: Doc) -> str:
+        """A count the entry's own text gives of exactly the word asked ("a 37-hectare camp"
+        for "how many hectares?"): the number and that word, or "". The word must follow the
+        number closely, so a number counting something else on the way does not answer."""
+        entry = doc.entry
+        text = str(getattr(entry, "summary", None) or getattr(entry, "answer", ""))
+        asked = {t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
+                 and t.text not in q.entity_words and t.text not in WEAK_WORDS}
+        # Word by word as written, stop words kept: "37 hectares", "a 37-hectare camp", not
+        # "four times a day, and mission helicopters".
+        words = tokens(text)
+        for i, word in enumerate(words):
+            if not word.isdigit() or (len(word) == 4 and word[:2] in ("19", "20")):
+                continue
+            after = words[i + 1 : i + 1 + TEXT_COUNT_WINDOW]
+            hit = next((w for w in after if w in asked), None)
+            if hit is not None:
+                return f"{word} {hit}"
+        return ""
 
     def _states_the_number(self, q: Question, doc: Doc) -> bool:
         """An entry whose own headline states a count ("49 Ivorian soldiers arrested") answers

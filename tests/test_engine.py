@@ -691,6 +691,18 @@ def test_an_office_holder_described_by_nationality_is_the_one_from_there(
     assert fact in _visible(engine.ask(question), lang).splitlines()[0]
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "line"),
+    [("how many hectares was the gao camp", "en", "100 (hectare), as the entry states it."),
+     ("combien de casques bleus tués en 2019", "fr", "En 2019 : 22."),
+     ("how many chadian peacekeepers died in mali", "en", "Deaths: 82 (Chadian peacekeepers).")],
+)
+def test_how_many_counts_the_word_it_asks(engine: Engine, question, lang, line):
+    """"How many hectares" counts hectares, not camps: a number the entry's text gives right
+    before that word answers; a measure the concepts know still reads structured figures."""
+    assert _visible(engine.ask(question), lang).splitlines()[0] == line
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
