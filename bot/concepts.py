@@ -75,7 +75,8 @@ ORDER_WORDS = frozenset(
 )
 AFTER_WORDS = frozenset("after since following apres depuis".split())
 BEFORE_WORDS = frozenset("before until till prior avant jusqu".split())
-GENERIC_WORDS = SCOPE_WORDS | {"event", "news", "happen"}
+GENERIC_WORDS = SCOPE_WORDS | {"event", "news", "happen", "regarding", "concerning", "about",
+                               "concernant", "sujet"}
 HAPPEN_WORDS = frozenset("happen happened happens happening occur occurred passe passee "
                     "events event".split())
 
@@ -207,6 +208,9 @@ proposition recommande recommandee recommandation estime estimee estimation""".s
 # Asking for a rank in an order ("Tessalit was which number base to close?").
 ORDINAL_ASK = re.compile(r"\b(?:which|what) (?:number|position|rank)\b|\bcombientieme\b|"
                          r"\bquel(?:le)? (?:rang|numero|position)\b|\bnth\b")
+# Being named to an office, as opposed to taking it up: an appointment's own entry.
+NAMED_TO_OFFICE = re.compile(r"\b(?:appoint\w*|named|nominat\w*|nomme\w*|designat\w*|"
+                             r"designe\w*|chosen|choisi\w*)\b")
 # Taking up an office, as opposed to being named to it: entries marked `tenure = "start"`.
 TOOK_OFFICE = re.compile(r"\b(?:took office|takes office|take office|in office|took command|"
                          r"takes command|take command|took up (?:his|her|the) (?:post|duties)|"
@@ -222,7 +226,7 @@ president presidente ministre ministres chef chefs porte parole ambassadeur amba
 envoye representant representante commandant commissaire gouverneur maire prefet directeur
 directrice secretaire""".split())
 TYPE_WORDS: dict[str, AnswerType] = {
-    "when": "when", "quand": "when", "date": "when",
+    "when": "when", "quand": "when", "date": "when", "month": "when", "mois": "when",
     "who": "who", "whom": "who", "whose": "who", "qui": "who",
     "combien": "how_many",
     "where": "where",
@@ -250,7 +254,8 @@ COUNTED_PEOPLE = MISSION_PEOPLE | CIVILIANS | frozenset(
      "militaire", "homme", "personne", "mort", "victime", "blesse"})
 # Where a person came from ("Kazura nationality", "Annadif venait de quel pays ?").
 NATIONALITY = re.compile(
-    r"\bnationalit|\b(?:which|what) country\b|\bde quel pays\b|\bquel pays\b|"
+    r"\bnationalit|\bnationalty\b|\b(?:which|what) country\b|\bde quel pays\b|"
+    r"\bquel pays\b|"
     r"\bwhere (?:was|is|did|does) .*\bfrom\b|\bd ou (?:vient|venait|etait)\b|\borigin")
 # How long something lasted ("how long was Annadif head of mission?", "combien de temps ...",
 # "how many days between the Ogossagou and Ber closures?").

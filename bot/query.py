@@ -647,4 +647,9 @@ class Lexicon:
         if (q.asks_events and q.entities and not q.topics and q.answer_type in ("what", None)
                 and all(t.text in q.entity_words or t.text in GENERIC_WORDS for t in content)):
             return "listing"
+        if (q.asks_events and q.entities and q.answer_type in ("what", None)
+                and any(s.precision == "day" for s in q.dates)):
+            # "What happened at Bamako airport on 10 July 2022?": a place and a day pin it;
+            # what else is said describes what is listed.
+            return "listing"
         return "lookup"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.concepts import (
+    NAMED_TO_OFFICE,
     PERSON_OFFICES,
     PROPOSAL_WORDS,
     SCOPE_WORDS,
@@ -418,6 +419,11 @@ class Ranker:
             elif doc.event_kind == "appointment":
                 c.score *= NAMED_NOT_IN_OFFICE
                 c.notes.append("named, not yet in office")
+        elif (doc.role and NAMED_TO_OFFICE.search(q.folded)
+              and getattr(doc.entry, "tenure", None) == "start"):
+            # "Matthijssen appointment month": the announcement, not the change of command.
+            c.score *= NAMED_NOT_IN_OFFICE
+            c.notes.append("took office, not named")
         if q.role and doc.role and doc.role not in role_family(q.role):
             c.score *= ROLE_MISMATCH
             c.notes.append(f"about a {doc.role}")

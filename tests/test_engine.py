@@ -703,6 +703,16 @@ def test_how_many_counts_the_word_it_asks(engine: Engine, question, lang, line):
     assert _visible(engine.ask(question), lang).splitlines()[0] == line
 
 
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [("matthijssen appointment month", "16 November 2021"),
+     ("el gassim wane nationalty", "Mauritania"),
+     ("what happened on 30 june 2023 regarding minusma", "30 June 2023: Resolution 2690")],
+)
+def test_named_is_not_taking_office_and_keywords_are_read(engine: Engine, question, fact):
+    assert fact in _visible(engine.ask(question)).splitlines()[0]
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
