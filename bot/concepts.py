@@ -205,6 +205,11 @@ def role_family(role: str) -> tuple[str, ...]:
 PROPOSAL_WORDS = frozenset("""request requests requested proposal proposed propose recommended
 recommend recommendation estimate estimated asked demande demandee demandes propose proposee
 proposition recommande recommandee recommandation estime estimee estimation""".split())
+# Units that place or time what an entry tells ("45 km south-west of Timbuktu", "for 72
+# hours"): a number before one is a circumstance, never the count a question asks for.
+CIRCUMSTANCE_UNITS = frozenset("""km kilometre kilometer kilometres kilometers mile miles metre
+metres meter meters hour hours heure heures minute minutes day days jour jours week weeks
+semaine semaines month months mois year years an ans annee annees""".split())
 # Asking for a rank in an order ("Tessalit was which number base to close?").
 ORDINAL_ASK = re.compile(r"\b(?:which|what) (?:number|position|rank)\b|\bcombientieme\b|"
                          r"\bquel(?:le)? (?:rang|numero|position)\b|\bnth\b")

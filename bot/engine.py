@@ -284,6 +284,10 @@ class Engine:
         docs = [d for d in self.store.docs(sorted(ids or ())) if d.kind == "event"]
         if q.dates:
             docs = [d for d in docs if any(d.overlaps(s.first, s.last) for s in q.dates)]
+            if any(s.precision == "day" for s in q.dates):
+                # Asked about a day: what is known to that day, before what a month or a
+                # year merely includes.
+                docs = [d for d in docs if d.precision == "day"] or docs
         docs.sort(key=lambda d: (d.date_lo or "", d.id))
         if not docs:
             return compose.decline(q, self._closest(q), self._featured)

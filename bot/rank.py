@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.concepts import (
+    CIRCUMSTANCE_UNITS,
     NAMED_TO_OFFICE,
     PERSON_OFFICES,
     PROPOSAL_WORDS,
@@ -470,7 +471,8 @@ class Ranker:
         entry = doc.entry
         text = str(getattr(entry, "summary", None) or getattr(entry, "answer", ""))
         asked = {t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
-                 and t.text not in q.entity_words and t.text not in WEAK_WORDS}
+                 and t.text not in q.entity_words and t.text not in WEAK_WORDS
+                 and t.text not in CIRCUMSTANCE_UNITS}
         # Word by word as written, stop words kept: "37 hectares", "a 37-hectare camp", not
         # "four times a day, and mission helicopters".
         words = tokens(text)

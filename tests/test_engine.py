@@ -713,6 +713,17 @@ def test_named_is_not_taking_office_and_keywords_are_read(engine: Engine, questi
     assert fact in _visible(engine.ask(question)).splitlines()[0]
 
 
+def test_a_day_and_a_place_list_what_is_known_to_that_day(engine: Engine):
+    """A year's toll or a month's appointment is not what happened on 20 January 2019."""
+    answer = engine.ask("what happened on 20 january 2019 in aguelhok")
+    assert [i.doc_id for i in answer.items] == ["aguelhok-attack-2019"]
+
+
+def test_a_distance_in_a_story_is_no_count(engine: Engine):
+    """"45 km south-west of Timbuktu" places an ambush; it is not the distance asked."""
+    assert not engine.ask("goundam est à combien de km de tombouctou").is_answer
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
