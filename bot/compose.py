@@ -89,7 +89,7 @@ def decline(q: Question, ranked: Sequence[Candidate], fallback: Sequence[Topic],
             reason: Phrase | None = None) -> Answer:
     topics = tuple(topic_for(c.doc) for c in ranked[:MAX_TOPICS] if c.score >= SUGGEST_FLOOR)
     if reason is None:
-        reason = decline_reason(q)
+        reason = decline_reason(q, together=not any(c.subject_ok for c in ranked))
     return Answer("unknown", q.raw, round(ranked[0].score, 3) if ranked else 0.0, reason,
                   topics=topics or tuple(fallback[:MAX_TOPICS]), matches=_matches(ranked))
 
@@ -98,8 +98,9 @@ def _names(words: Iterable[str]) -> str:
     return ", ".join(f"“{w[:40]}”" for w in dict.fromkeys(words))
 
 
-def decline_reason(q: Question) -> Phrase:
-    """Why the engine declines, naming what the question asked that the knowledge lacks."""
+def decline_reason(q: Question, *, together: bool = True) -> Phrase:
+    """Why the engine declines, naming what the question asked that the knowledge lacks;
+    several named things are "not together" only when no candidate is about all of them."""
     others = [e.typed for e in q.entities if e.kind == "mission"]
     if others:
         return Phrase.of("other-mission", names=_names(others))
@@ -113,7 +114,7 @@ def decline_reason(q: Question) -> Phrase:
             return Phrase.of("no-figure-for", period=q.dates[0].date.iso)
         return Phrase.of("no-figure")
     hard = q.hard_entities
-    if len(hard) > 1:
+    if len(hard) > 1 and together:
         return Phrase.of("dont-know-together", names=_names(e.typed for e in hard))
     return Phrase.of("dont-know")
 

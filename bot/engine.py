@@ -38,6 +38,7 @@ from bot.concepts import (
     SUPERLATIVE_WORDS,
     THANKS,
     TOPICS,
+    TYPE_WORDS,
     WHEN_CLAUSE,
     WITHDRAWAL_KINDS,
     role_family,
@@ -669,7 +670,7 @@ class Engine:
         return [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
                 and t.text not in triggers and t.text not in q.entity_words
                 and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS
-                and t.text not in MISSION_PEOPLE]
+                and t.text not in MISSION_PEOPLE and t.text not in TYPE_WORDS]
 
     def _scoped_docs(self, q: Question, docs: Sequence[Doc]) -> list[Doc]:
         """The entries among `docs` about every named thing of the question, in its dates, and

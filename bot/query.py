@@ -418,7 +418,8 @@ class Lexicon:
         folded = [w for w, _ in words]
         for start, size, phrase in longest_phrases(folded, self.entity_keys,
                                                    self._longest_entity):
-            typed = " ".join(t for _, t in words[start : start + size])
+            # Terms of one alias share what was typed ("ban ki moon" three times over).
+            typed = " ".join(dict.fromkeys(t for _, t in words[start : start + size]))
             found.append(self._entity(phrase, as_typed(question, typed)))
         return list({e.phrase: e for e in found}.values())
 

@@ -724,6 +724,17 @@ def test_a_distance_in_a_story_is_no_count(engine: Engine):
     assert not engine.ask("goundam est à combien de km de tombouctou").is_answer
 
 
+def test_a_name_typed_once_is_named_once_and_not_together_when_one_entry_has_both(
+        engine: Engine):
+    from bot.i18n import say
+
+    answer = engine.ask("when did ban ki-moon appoint bert koenders to lead minusma?")
+    assert answer.headline is not None and "ban ki moon ban" not in say(answer.headline)
+    assert "ban ki-moon" in say(answer.headline)  # as typed, once
+    last = engine.ask("last german troops leave gao month")  # "month" asks when
+    assert "12 December 2023" in _visible(last)
+
+
 def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
     """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
     answer = engine.ask("How many camps did MINUSMA have in Ségou?")
