@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import Literal
 
 from bot import compose, decide, derive
+from bot.camps import CampAnswers
 from bot.concepts import (
     BETWEEN,
     CAMP_CLOSING_KINDS,
-    CAMP_WORD,
     DURATION,
     ERA_END,
     IN_DAYS,
     LASTING,
-    MISSION_PEOPLE,
     MOST_BY_TOPIC,
     MOST_PHRASES,
     NATIONALITY,
@@ -38,20 +37,18 @@ from bot.concepts import (
     SUPERLATIVE_WORDS,
     THANKS,
     TOPICS,
-    TYPE_WORDS,
     WHEN_CLAUSE,
     WITHDRAWAL_KINDS,
     role_family,
 )
 from bot.dates import DateSpan
 from bot.decide import CONFIDENT, RELATED_MARGIN
-from bot.i18n import human_date, plain_number
+from bot.i18n import plain_number
 from bot.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.models import Answer, Match, PartialDate, Phrase, Topic
 from bot.query import Entity, Lexicon, Question, comparison_halves
 from bot.rank import EXACT_PHRASING, Candidate, Ranker
 from bot.store import (
-    Camp,
     Doc,
     FigureRow,
     Span,
@@ -90,7 +87,7 @@ class Engine:
         self.ranker = Ranker(self.store, self.lexicon)
         self.sources = self.store.sources()
         self.tenures = self.store.tenures()
-        self.camps = self.store.camps()
+        self.camps = CampAnswers(self.store, self.sources)
         meta = self.store.meta()
         self.info = EngineInfo(json.loads(meta.get("counts", "{}")), meta.get("built_at", ""),
                                meta.get("fingerprint", ""))
@@ -187,7 +184,7 @@ class Engine:
         return self.ranker.rank(q, limit=5)
 
     def _decide(self, q: Question, ranked: list[Candidate]) -> Answer:
-        ranked = self._closing_before_steps(q, ranked)
+        ranked = self.camps.before_steps(q, ranked)
         decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs,
                                  thresholds=self.thresholds)
         if decision.kind == "answer":
@@ -201,25 +198,6 @@ class Engine:
         if decision.kind == "did-you-mean":
             return compose.did_you_mean(q, decision.best, ranked)
         return compose.decline(q, ranked, self._featured)
-
-    def _closing_before_steps(self, q: Question, ranked: list[Candidate]) -> list[Candidate]:
-        """Asked when a camp closed or was handed over, an earlier handover that was one step
-        of it (Mopti's annexes, Camp Castor) gives way to the camp's own closing, when that
-        ranks too: the camp closed with it (knowledge/camps.toml)."""
-        if not ranked or ("closure" not in q.topics and CAMP_WORD not in q.texts):
-            return ranked
-        closing = {step: c.closed_by for c in self.camps for step in c.steps}
-        best = ranked[0]
-        target = closing.get(best.id)
-        if target is None:
-            return ranked
-        found = next((c for c in ranked if c.id == target), None)
-        if found is None or best.score - found.score > RELATED_MARGIN:
-            return ranked
-        found.score = best.score
-        found.notes.append("the camp's own closing")
-        # The step is part of that closing, not a rival to it.
-        return [found, *(c for c in ranked if c is not found and c is not best)]
 
     def _first_line(self, q: Question, doc: Doc) -> Phrase | None:
         """What the question asks for, as the answer's first line, where the entry's own
@@ -422,11 +400,11 @@ class Engine:
                 return self._holder_answer(q, found, "holder")
         places = [e for e in q.hard_entities if e.kind != "country"]
         if ORDINAL_ASK.search(q.folded) and places:
-            ranked_camp = self._camp_rank(q, places[0].phrase)
+            ranked_camp = self.camps.rank(q, places[0].phrase)
             if ranked_camp is not None:
                 return ranked_camp
         if q.answer_type == "how_many" and "camps" in q.measures and (places or q.dates):
-            return self._camp_count(q)
+            return self.camps.count(q)
         if q.answer_type == "how_many" and q.measures and q.dates and not places:
             total = derive.year_total(self._contingent_figures(q), q.measures, q.dates[0],
                                       derive.who_asked(tokens(q.raw)))
@@ -662,16 +640,6 @@ class Engine:
             headline = Phrase.of(key, name=names, role=role)
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
-    @staticmethod
-    def _unscoped_words(q: Question) -> list[str]:
-        """The question's words beyond its names, dates and concept ("phase" in "the last
-        camp closed in phase one"): what an entry must itself say to be what was asked."""
-        triggers = {w for t in q.topics for w in TOPICS[t].triggers}
-        return [t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
-                and t.text not in triggers and t.text not in q.entity_words
-                and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS
-                and t.text not in MISSION_PEOPLE and t.text not in TYPE_WORDS]
-
     def _scoped_docs(self, q: Question, docs: Sequence[Doc]) -> list[Doc]:
         """The entries among `docs` about every named thing of the question, in its dates, and
         saying its other words ("camp" in "which camp closed first?")."""
@@ -681,7 +649,7 @@ class Engine:
                         for e in q.entities if not e.hard)]
         # What the entry is (its title, subjects, tags), not what it mentions: a hangar handed
         # over "at the camp" is not a camp.
-        words = self._unscoped_words(q)
+        words = q.other_words
         kept = [d for d in kept if all(w in d.key_terms for w in words)]
         if q.dates:
             kept = [d for d in kept if any(d.overlaps(s.first, s.last) for s in q.dates)]
@@ -717,7 +685,7 @@ class Engine:
         if not kinds:
             return None
         if self.camps and set(kinds) <= set(CAMP_CLOSING_KINDS):
-            camp = self._end_camp(q, which)
+            camp = self.camps.first_or_last(q, which)
             if camp is not None:
                 return camp
         if "mandate" in kinds and RENEWAL.search(q.folded):
@@ -733,97 +701,6 @@ class Engine:
             return None
         headline = Phrase.of(f"{which}-of", count=found.compared)
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
-
-    def _end_camp(self, q: Question, which: str) -> Answer | None:
-        """The first or last camp to close (of a region, in a period): among the declared
-        camps' closings, never an annex or a hangar."""
-        asked = self._camps_asked(q)
-        if not asked:
-            return None
-        camp = asked[0] if which == "first" else asked[-1]
-        found = derive.Derived(which, (camp.closed_by,), compared=len(asked))
-        where = self._camps_where(q)
-        headline = Phrase.of(f"{which}-camp", count=len(asked), where=where["en"],
-                             where_fr=where["fr"], name=camp.name, name_fr=camp.name_fr,
-                             date=camp.closed)
-        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
-
-    def _camp_rank(self, q: Question, place: str) -> Answer | None:
-        """Where a camp came in the order of closings: sites closed the same day share it
-        ("the 5th or 6th of 13")."""
-        camp = next((c for c in self.camps if c.place_key == place), None)
-        if camp is None:
-            return None
-        before = sum(c.closed_on < camp.closed_on for c in self.camps)
-        same = [c for c in self.camps if c.closed_on == camp.closed_on and c is not camp]
-        first, last = before + 1, before + 1 + len(same)
-        found = derive.Derived("rank", (camp.closed_by, *(c.closed_by for c in same)),
-                               compared=len(self.camps))
-        key = "camp-rank" if first == last else "camp-rank-tied"
-        headline = Phrase.of(key, name=camp.name, name_fr=camp.name_fr, first=camp.closed,
-                             rank=first, rank_last=last, total=len(self.camps),
-                             others=", ".join(c.name for c in same),
-                             others_fr=", ".join(c.name_fr for c in same))
-        return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
-                               self.sources)
-
-    def _camps_where(self, q: Question) -> dict[str, str]:
-        """Where a question about camps looks, in each language: " in the Kidal region"."""
-        named = [e.phrase for e in q.hard_entities if e.kind != "country"
-                 and e.phrase not in SCOPE_WORDS]
-        if not named:
-            return {"en": "", "fr": ""}
-        region = next((c for c in self.camps if c.region_key == named[0]), None)
-        if region is not None:
-            return {"en": f" in the {region.region} region",
-                    "fr": f" dans la région de {region.region_fr}"}
-        town = next((c for c in self.camps if c.place_key == named[0]), None)
-        return ({"en": f" in {town.place}", "fr": f" à {town.place_fr}"} if town
-                else {"en": "", "fr": ""})
-
-    def _camps_asked(self, q: Question) -> list[Camp] | None:
-        """The declared camps a question covers: those of the region (or else the town) it
-        names, closed in its dates. None when it names a place that had no camp."""
-        if set(self._unscoped_words(q)) - {CAMP_WORD} or any(
-                e.kind != "place" for e in q.entities if e.phrase not in SCOPE_WORDS):
-            return None  # "the last German soldiers", "in phase one": not a camp's closing
-        camps = self.camps
-        named = {e.phrase for e in q.entities} - SCOPE_WORDS
-        if named:
-            camps = ([c for c in camps if c.region_key in named]
-                     or [c for c in camps if c.place_key in named])
-            if not camps:
-                return None
-        for span in q.dates:
-            if q.direction == "before":
-                camps = [c for c in camps if c.closed_on <= span.last]
-            elif q.direction == "after":
-                camps = [c for c in camps if c.closed_on >= span.first]
-            else:
-                camps = [c for c in camps if span.first <= c.closed_on <= span.last]
-        return camps
-
-    def _camp_count(self, q: Question) -> Answer | None:
-        """How many of the declared camps were in a region, or closed in a period."""
-        asked = self._camps_asked(q)
-        if not asked:
-            return None  # no camp there, or none closed then: the count is not a cited fact
-        where = self._camps_where(q)
-        when = {"en": "", "fr": ""}
-        if q.dates:
-            en, fr = {"before": ("closed by the end of", "fermés avant la fin de"),
-                      "after": ("closed from", "fermés à partir de")}.get(
-                          q.direction, ("closed in", "fermés en"))
-            day = q.dates[0].date
-            when = {"en": f" {en} {human_date(day, 'en')}", "fr": f" {fr} {human_date(day, 'fr')}"}
-        found = derive.Derived("camps", tuple(c.closed_by for c in asked), value=len(asked),
-                               compared=len(self.camps))
-        headline = Phrase.of("camps-count", count=len(asked), total=len(self.camps),
-                             where=where["en"], where_fr=where["fr"], when=when["en"],
-                             when_fr=when["fr"], names=", ".join(c.name for c in asked),
-                             names_fr=", ".join(c.name_fr for c in asked))
-        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
-
 
 @dataclass(frozen=True)
 class Opened:

@@ -28,6 +28,7 @@ from bot.concepts import (
     HOW_MANY,
     LAST,
     MEASURES,
+    MISSION_PEOPLE,
     MOST,
     ORDER_WORDS,
     PASSIVE,
@@ -39,6 +40,7 @@ from bot.concepts import (
     SHORTHAND,
     SMALLTALK_WORDS,
     SUCCESSOR_WORDS,
+    SUPERLATIVE_WORDS,
     TOLL_WORDS,
     TOPICS,
     TYPE_WORDS,
@@ -201,6 +203,16 @@ class Question:
         for topic in self.topics:
             found.extend(k for k in TOPICS[topic].kinds_for(words) if k not in found)
         return tuple(found)
+
+    @cached_property
+    def other_words(self) -> list[str]:
+        """The question's words beyond its names, dates and concept ("phase" in "the last
+        camp closed in phase one"): what an entry must itself say to be what was asked."""
+        triggers = {w for t in self.topics for w in TOPICS[t].triggers}
+        return [t.text for t in self.terms if t.known and t.text not in SCOPE_WORDS
+                and t.text not in triggers and t.text not in self.entity_words
+                and t.text not in WEAK_WORDS and t.text not in SUPERLATIVE_WORDS
+                and t.text not in MISSION_PEOPLE and t.text not in TYPE_WORDS]
 
     @cached_property
     def strict(self) -> bool:
