@@ -451,36 +451,6 @@ def test_the_first_and_last_camp_come_from_the_camps_closings(engine: Engine, qu
 
 
 @pytest.mark.parametrize(
-    ("question", "lang", "first_line"),
-    [
-        ("How many camps did MINUSMA have in the Kidal region?", "en",
-         "Sites in the Kidal region: 3 of the mission's 13 (Tessalit camp, Aguelhok camp, "
-         "Kidal camp)."),
-        ("combien de camps dans la région de Tombouctou ?", "fr",
-         "Sites dans la région de Tombouctou : 3 des 13 de la mission (camp de Ber, camp de "
-         "Goundam, camp de Tombouctou)."),
-        ("how many bases closed in october 2023", "en",
-         "Sites closed in October 2023: 4 of the mission's 13 (Douentza camp, Tessalit camp, "
-         "Aguelhok camp, Kidal camp)."),
-        ("which camp closed last in the kidal region", "en",
-         "The last of the mission's 3 sites in the Kidal region to close: Kidal camp, "
-         "31 October 2023."),
-        ("premier camp fermé dans la région de Mopti", "fr",
-         "Le premier des 3 sites de la mission dans la région de Mopti à fermer : base "
-         "temporaire d'Ogossagou, 3 août 2023."),
-    ],
-)
-def test_camps_are_counted_and_ordered_from_the_declared_list(engine: Engine, question, lang,
-                                                               first_line):
-    """knowledge/camps.toml is the one list: a region's camps, those closed in a month, the
-    first or last of them, each cited by the events that closed them."""
-    answer = engine.ask(question)
-    assert answer.kind == "derived" and answer.items
-    assert all(item.citations for item in answer.items)
-    assert _visible(answer, lang).splitlines()[0] == first_line
-
-
-@pytest.mark.parametrize(
     ("question", "lang", "fact"),
     [("how many months did deconinck command the force", "en", "(18 months)"),
      ("combien de temps Deconinck a-t-il commandé la force ?", "fr", "(18 mois)")],
@@ -607,18 +577,6 @@ def test_framing_words_and_seasons_do_not_hide_the_answer(engine: Engine, questi
 
 
 @pytest.mark.parametrize(
-    ("question", "lang", "line"),
-    [("tessalit was which number base to close", "en",
-      "Tessalit camp: the 5th or 6th of the mission's 13 sites to close, on 21 October 2023, "
-      "the same day as Douentza camp."),
-     ("kidal c'était le combientième camp fermé ?", "fr",
-      "camp de Kidal : le 8e des 13 sites de la mission à fermer, le 31 octobre 2023.")],
-)
-def test_a_camps_rank_in_the_closings_shares_its_day(engine: Engine, question, lang, line):
-    assert _visible(engine.ask(question), lang).splitlines()[0] == line
-
-
-@pytest.mark.parametrize(
     ("question", "lang", "start"),
     [("how many heads of mission did minusma have in total", "en",
       "4 people were appointed head of mission: Bert Koenders, Mongi Hamdi, "
@@ -733,12 +691,6 @@ def test_a_name_typed_once_is_named_once_and_not_together_when_one_entry_has_bot
     assert "ban ki-moon" in say(answer.headline)  # as typed, once
     last = engine.ask("last german troops leave gao month")  # "month" asks when
     assert "12 December 2023" in _visible(last)
-
-
-def test_a_place_without_a_camp_gets_no_camp_count(engine: Engine):
-    """No camp in Ségou: no made-up count of zero, whatever else the bot says."""
-    answer = engine.ask("How many camps did MINUSMA have in Ségou?")
-    assert not (answer.headline and answer.headline.key == "camps-count")
 
 
 @pytest.mark.parametrize(

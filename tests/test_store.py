@@ -273,17 +273,3 @@ def test_paths_with_uri_characters_build_and_open(small_knowledge: Path, tmp_pat
     assert store.doc_count() > 0
     store.close()
 
-
-def test_a_toll_written_in_a_summary_is_indexed_as_a_figure_unless_the_entry_gives_one():
-    from bot.textfigures import tolls
-
-    assert [(t.what, t.value, t.who) for t in tolls(
-        "The convoy was attacked twice and four peacekeepers were wounded.")] == [
-        ("wounded", 4, "peacekeepers")]
-    assert [(t.what, t.value) for t in tolls(
-        "Twenty-eight Togolese peacekeepers were injured, and one of them later died")] == [
-        ("wounded", 28)]  # "one of them" is part of a group already counted
-    assert [(t.what, t.value) for t in tolls(
-        "killing two peacekeepers and wounding at least ten")] == [("killed", 2), ("wounded", 10)]
-    assert tolls("In 2 attacks, rockets were fired; 3 vehicles were hurt") == []
-    assert tolls("the 2019 peacekeepers were killed") == []  # a year, not a count
