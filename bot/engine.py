@@ -612,9 +612,13 @@ class Engine:
         the event it names, found on its own and sure, gives the day."""
         assert q.role is not None
         sub = self.lexicon.parse(clause)
+        content = [t for t in sub.terms if t.known and t.text not in SCOPE_WORDS]
+        if not (sub.entities or sub.dates or len(content) >= 2):
+            return None  # "when the mission wound up" names no event of its own
         best = next((c for c in self.ranker.rank(sub, limit=10)
                      if c.doc.kind == "event" and c.subject_ok and c.doc.role is None), None)
-        if best is None or best.score < CONFIDENT or not best.doc.date or not best.doc.date_lo:
+        if (best is None or best.score < CONFIDENT or best.coverage < decide.COVER
+                or not best.doc.date or not best.doc.date_lo):
             return None
         day = PartialDate.parse(best.doc.date)
         span = DateSpan(day, day.first_day(), day.first_day())
@@ -688,7 +692,8 @@ class Engine:
             camp = self.camps.first_or_last(q, which)
             if camp is not None:
                 return camp
-        if "mandate" in kinds and RENEWAL.search(q.folded):
+        if ("mandate" in kinds and RENEWAL.search(q.folded)
+                and not [e for e in q.entities if e.kind != "resolution"]):
             # "The last renewal": among the resolutions that extended the mandate, whatever
             # else the question says of why it was the last.
             docs = derive.renewals(self.store.events_of_kinds(("mandate",), limit=100_000))

@@ -52,6 +52,10 @@ _FAQ = TypeAdapter(FaqEntry)
 _SOURCE = TypeAdapter(Source)
 # The mission's whole life: the period of a figure that names no year of its own (a FAQ total).
 MISSION_SPAN = ("2013-04-25", "2024-12-31")
+# Entries telling one happening, whose summary's tolls are that happening's (not a period's
+# running total, as a casualties overview or a statement may give).
+TOLL_TEXT_KINDS = frozenset({"attack", "incident", "camp-closure", "handover", "withdrawal",
+                             "operation", "report"})
 LONGEST_NAME = 4  # words in the longest name a title or tag is searched for
 
 SubjectKind = Literal["place", "person", "country", "organisation", "resolution", "term"]
@@ -342,9 +346,12 @@ def _doc_rows(kb: KnowledgeBase, aliases: AliasMap, asked: AliasMap,
 def _figure_rows(kb: KnowledgeBase, aliases: AliasMap) -> Iterator[dict[str, Any]]:
     for entry in kb.entries():
         countries = " ".join(_phrase(c, aliases).replace(" ", "_") for c in entry.countries)
-        if isinstance(entry, Event):
-            # A toll the summary states of a kind the entry gives no figure for.
+        if isinstance(entry, Event) and entry.kind in TOLL_TEXT_KINDS:
+            # A toll the summary states of a kind the entry gives no figure for ("killed" and
+            # "fatalities" are one family: a year's deaths are not one event's).
             given = {f.what for f in entry.figures}
+            if "fatalities" in given:
+                given.add("killed")
             first = entry.date.first_day().isoformat()
             last = (entry.end_date or entry.date).last_day().isoformat()
             for toll in tolls(entry.summary):

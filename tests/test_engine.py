@@ -838,6 +838,22 @@ def test_how_long_is_worked_out_from_the_dates(engine: Engine, question, fact):
     assert answer.kind == "derived" and fact in _visible(answer).splitlines()[0]
 
 
+@pytest.mark.parametrize("question", [
+    "Who was in command of the UN troops in Mali when the mission wound up?",
+    "Quand le Bundestag a-t-il prolongé le mandat allemand au Mali pour la dernière fois ?"])
+def test_a_derivation_needs_what_it_works_from(engine: Engine, question):
+    """"When the mission wound up" names no event to date a holder by; the Bundestag's
+    mandate is Germany's, not one of the Council's renewals."""
+    answer = engine.ask(question)
+    assert answer.kind != "derived"
+
+
+def test_a_years_deaths_are_not_one_attacks_toll(engine: Engine):
+    """A casualties overview ("19 or 28 killed in 2021") gives no attack's toll."""
+    line = _visible(engine.ask("Which attack killed the most peacekeepers in 2021?"))
+    assert "7 killed" in line.splitlines()[0]
+
+
 def test_a_person_named_as_the_source_of_a_figure_is_not_its_subject(engine: Engine):
     """"According to Wane" says who counted, not what the toll is about."""
     q = engine.lexicon.parse("how many peacekeepers did minusma lose in 2022 according to wane")
