@@ -7,8 +7,11 @@ Telegram HTML) and `bot/i18n.py` words it. Everything here works on typed record
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from itertools import pairwise
 
+from bot.concepts import SCOPE_WORDS
 from bot.decide import MAX_CHOICES, SUGGEST_FLOOR, related
 from bot.derive import Derived
 from bot.models import (
@@ -25,6 +28,7 @@ from bot.models import (
 from bot.publishers import cited_as, primary_first
 from bot.query import Question
 from bot.rank import Candidate
+from bot.render import CONTEXT_UNITS, sentence_ends, split_within
 from bot.store import Doc
 
 MAX_TOPICS = 3
@@ -67,10 +71,37 @@ def _matches(candidates: Iterable[Candidate]) -> tuple[Match, ...]:
 
 
 def fact(q: Question, best: Candidate, ranked: Sequence[Candidate],
-         sources: dict[str, Source], headline: Phrase | None = None) -> Answer:
+         sources: dict[str, Source], headline: Phrase | None = None,
+         words_of: Callable[[str], set[str]] | None = None) -> Answer:
     see_also = tuple(topic_for(c.doc) for c in related(best, ranked))
-    return Answer("fact", q.raw, round(best.score, 3), headline,
-                  (item_for(best.doc, sources),), see_also, matches=_matches(ranked))
+    item = item_for(best.doc, sources)
+    if words_of is not None:
+        item = replace(item, context=focused(item.context, q, words_of),
+                       context_fr=focused(item.context_fr, q, words_of))
+    return Answer("fact", q.raw, round(best.score, 3), headline, (item,), see_also,
+                  matches=_matches(ranked))
+
+
+def focused(text: str, q: Question, words_of: Callable[[str], set[str]]) -> str:
+    """An entry's context with the sentence that says what the question asks ("who claimed
+    it?") moved first, when it would otherwise sit beyond what a reader sees at once; the
+    others follow in their order. Our own sentences, only reordered."""
+    asked = {t.text for t in q.terms if t.known and t.text not in SCOPE_WORDS
+             and t.text not in q.entity_words}
+    if not asked or not text:
+        return text
+    ends = sentence_ends(text)
+    bounds = [0, *ends, len(text)]
+    sentences = [text[a:b].strip() for a, b in pairwise(bounds) if text[a:b].strip()]
+    if len(sentences) < 2:
+        return text
+    shown = split_within(text, CONTEXT_UNITS)[0]
+    seen = len([x for x in sentences if x in shown])
+    scores = [len(asked & words_of(x)) for x in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    if best < seen or scores[best] <= max(scores[:seen] or [0]):
+        return text
+    return " ".join([sentences[best], *(x for i, x in enumerate(sentences) if i != best)])
 
 
 def choice(q: Question, options: Sequence[Candidate], ranked: Sequence[Candidate]) -> Answer:

@@ -60,7 +60,7 @@ from bot.store import (
     restore_last_good,
     verify_index,
 )
-from bot.text import WEAK_WORDS, fold, tokens
+from bot.text import WEAK_WORDS, fold, terms, tokens
 
 MAX_TIMELINE_ITEMS = 12  # items of a list shown at once where there is no paging (console)
 MAX_PAGED_ITEMS = 500  # items of a list an adapter with paging gets (Telegram)
@@ -183,6 +183,10 @@ class Engine:
     def _closest(self, q: Question) -> list[Candidate]:
         return self.ranker.rank(q, limit=5)
 
+    def _words_of(self, text: str) -> set[str]:
+        """A sentence's terms as a question's are read (folded, de-pluralised, aliased)."""
+        return set(terms(text, self.lexicon.aliases))
+
     def _decide(self, q: Question, ranked: list[Candidate]) -> Answer:
         ranked = self.camps.before_steps(q, ranked)
         decision = decide.choose(q, ranked, df=self.lexicon.df, n_docs=self.lexicon.n_docs,
@@ -192,7 +196,8 @@ class Engine:
             if first_line is None and decision.best.counted:
                 value, word = decision.best.counted.split(" ", 1)
                 first_line = Phrase.of("count-in-text", value=value, what=word)
-            return compose.fact(q, decision.best, ranked, self.sources, first_line)
+            return compose.fact(q, decision.best, ranked, self.sources, first_line,
+                                words_of=self._words_of)
         if decision.kind == "which-one":
             return compose.choice(q, decision.options, ranked)
         if decision.kind == "did-you-mean":

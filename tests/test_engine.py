@@ -854,6 +854,18 @@ def test_a_years_deaths_are_not_one_attacks_toll(engine: Engine):
     assert "7 killed" in line.splitlines()[0]
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "fact"),
+    [("qui a revendiqué l'attaque du camp de kidal le 12 février 2016", "fr", "Ansar Dine"),
+     ("qui a revendiqué l'attentat de kidal du 14 décembre 2013", "fr", "Sultan Ould Badi")],
+)
+def test_the_sentence_that_answers_comes_first(engine: Engine, question, lang, fact):
+    """Who claimed an attack sits late in its summary: the answer moves that sentence up, so
+    the reader sees it without opening anything (the other sentences follow, in order)."""
+    answer = engine.ask(question)
+    assert answer.kind == "fact" and fact in _visible(answer, lang)
+
+
 def test_a_person_named_as_the_source_of_a_figure_is_not_its_subject(engine: Engine):
     """"According to Wane" says who counted, not what the toll is about."""
     q = engine.lexicon.parse("how many peacekeepers did minusma lose in 2022 according to wane")
