@@ -404,11 +404,22 @@ class Ranker:
         about_people = kind in PEOPLE_KINDS and "leadership" not in q.topics
         if about_people and not any(e.kind == "person" for e in q.entities):
             wanted = tuple(k for k in wanted if k not in PEOPLE_KINDS)
-        if kind not in wanted and q.strict:
+        if kind not in wanted and q.strict and not self._about_something_else(q):
             c.score *= KIND_MISMATCH
             c.notes.append(f"a {kind}, not a {wanted[0]}")
         elif kind == wanted[0]:
             c.score += PRIMARY_KIND_GAIN * (1 - c.score)
+
+    @staticmethod
+    def _about_something_else(q: Question) -> bool:
+        """Whether a question about leaving or closing is about something other than the
+        mission's sites: a named force, radio or country's contingent ("when did Mikado FM
+        close?", "when did Sweden's parliament approve the withdrawal?"), whose entries are of
+        any kind. Places and the mission itself keep the concept's kinds."""
+        if "closure" not in q.topics:
+            return False
+        named = [e for e in q.entities if e.phrase not in SCOPE_WORDS]
+        return bool(named) and all(e.kind in ("organisation", "country") for e in named)
 
     def _answer_type(self, q: Question, c: Candidate) -> None:
         doc = c.doc

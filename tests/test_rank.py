@@ -56,3 +56,15 @@ def test_kind_words_stand_for_the_kinds_they_define():
     assert _kind_terms(("leadership",), "leadership") == {"head", "commander"}
     assert not _kind_terms(("closure",), "attack")
     assert not _kind_terms((), "handover")
+
+
+def test_leaving_a_named_force_or_radio_is_not_held_to_the_camp_kinds(engine):
+    """"When did Mikado FM close?", "Sweden's parliament approved the withdrawal": their
+    entries are statements and politics, not camp closures, and are not marked down for it."""
+    for question in ("mikado fm a fermé officiellement quel jour",
+                     "quand le parlement suédois a-t-il approuvé le retrait de ses soldats"):
+        q = engine.lexicon.parse(question)
+        best = engine.ranker.rank(q)[0]
+        assert not any(note.endswith("not a camp-closure") for note in best.notes)
+    q = engine.lexicon.parse("when did minusma leave kidal")
+    assert engine.ranker.rank(q)[0].id == "kidal-closure"
