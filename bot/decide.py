@@ -148,8 +148,19 @@ def _doubts(best: Candidate) -> bool:
 
 
 def _lead(best: Candidate, ranked: Sequence[Candidate]) -> float:
-    """How far the best candidate is ahead of the next one."""
-    return best.score - (ranked[1].score if len(ranked) > 1 else 0.0)
+    """How far the best candidate is ahead of the next one about something else: an entry
+    about the same resolution, or the same happening told again, backs it up rather than
+    competes with it (the overview of the 2022 abstentions beside resolution 2640)."""
+    others = [c for c in ranked[1:] if not _same_thing(best, c)]
+    return best.score - (others[0].score if others else 0.0)
+
+
+def _same_thing(a: Candidate, b: Candidate) -> bool:
+    resolutions = {s for s in a.doc.subjects if s.startswith("resolution ")}
+    if resolutions & b.doc.subjects:
+        return True
+    return (a.doc.kind == b.doc.kind == "event" and a.doc.date == b.doc.date
+            and a.doc.main_subject == b.doc.main_subject)
 
 
 def plainly_asked(q: Question, best: Candidate, ranked: Sequence[Candidate],

@@ -45,3 +45,15 @@ def test_one_clear_candidate_below_the_bar_is_offered_back_not_declined(engine: 
 def test_a_count_of_something_no_concept_measures_is_declined(engine: Engine):
     answer = engine.ask("How many drones did MINUSMA have in Gao?")
     assert not answer.is_answer
+
+
+def test_an_entry_backing_up_the_best_one_is_no_rival_for_the_lead(engine):
+    """The overview of the 2022 abstentions and resolution 2640's own entry tell one thing:
+    the lead is measured to the next candidate about something else."""
+    from bot import decide
+
+    q = engine.lexicon.parse("which two council members abstained on the 2022 minusma renewal")
+    ranked = engine.ranker.rank(q)
+    assert {ranked[0].id, ranked[1].id} == {"abstentions-2022", "resolution-2640"}
+    assert decide._lead(ranked[0], ranked) > ranked[0].score - ranked[1].score
+    assert engine.ask(q.raw).is_answer
