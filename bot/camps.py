@@ -39,7 +39,10 @@ class CampAnswers:
         if target is None:
             return ranked
         found = next((c for c in ranked if c.id == target), None)
-        if found is None or best.score - found.score > RELATED_MARGIN:
+        # Not when the question names what only the step is about ("when did the Germans
+        # leave Gao?": Camp Castor, not the Super Camp).
+        if (found is None or not found.subject_ok
+                or best.score - found.score > RELATED_MARGIN):
             return ranked
         found.score = best.score
         found.notes.append("the camp's own closing")

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -115,7 +115,7 @@ class Engine:
         if q.dates and all(s.first > ERA_END for s in q.dates):
             # A renewal in 2025, a camp in 2026: the mission was over; say so, not "no idea".
             return compose.decline(q, [], self._featured, Phrase.of("after-the-end"))
-        if (q.dates and self._mandate_end is not None
+        if (q.dates and self._mandate_end is not None and "end" not in q.topics
                 and ("mandate" in q.topics or RENEWAL.search(q.folded))
                 and all(s.first > self._mandate_end for s in q.dates)):
             # "The 2024 mandate": the last one ran to 30 June 2023 (the resolutions say so).
@@ -343,7 +343,7 @@ class Engine:
             return None  # a name the knowledge lacks ("the DRC"): nothing to work out from
         if q.role and self._elsewhere(q):
             # "Who commanded EUTM Mali?": another organisation's office, not the mission's.
-            q.role = None
+            q = replace(q, role=None)
         if (ranked and ranked[0].doc.kind == "faq" and ranked[0].score >= CONFIDENT
                 and ranked[0].similarity >= EXACT_PHRASING):
             return None  # a question a curator wrote for one entry, word for word
