@@ -27,6 +27,7 @@ from typing import Any, Literal
 from babel import Locale
 from babel.dates import format_date
 
+from bot import derive
 from bot.i18n import Lang, human_date, say
 from bot.models import Phrase, Source
 from bot.render import cut
@@ -84,7 +85,7 @@ class Facts:
     closures: tuple[Closure, ...]
     heads: tuple[Tenure, ...]  # each head of mission once, in order
     resolutions: tuple[tuple[int, str], ...]  # number, ISO day adopted
-    camps_closed: str  # ISO day the last camp closed
+    heads_end: str  # ISO day the last head of mission left (else the last camp's closing)
     publishers: tuple[str, ...]  # who the closure dates come from
 
 
@@ -99,7 +100,11 @@ def facts(store: Store, sources: dict[str, Source]) -> Facts:
         number = doc.entry.resolution
         if number is not None and doc.precision == "day":
             adopted.setdefault(number, doc.date_lo or "")
-    closed = max([_day(c.date).isoformat() for c in closures] or [""])
+    line = derive.holders(store.tenures(), "head-of-mission")
+    # The last head's bar ends when the knowledge says they left (December 2023); the
+    # liquidation that followed, to the last camp's handover, had its own chief.
+    closed = (line[-1].end[0] if line and line[-1].end[0]
+              else max([_day(c.date).isoformat() for c in closures] or [""]))
     cited = Counter(sources[s].publisher for c in closures for s in c.sources if s in sources)
     publishers = [name for name, _ in cited.most_common()]  # the most cited first
     return Facts(tuple(closures), tuple(heads), tuple(adopted.items()), closed,
@@ -189,10 +194,9 @@ def draw_timeline(facts: Facts, lang: Lang = "en") -> bytes:
     ax.text(knots[1], 4.1, say(Phrase.of("picture-withdrawal"), lang), fontsize=13,
             va="top", ha="left", color="#6b5b3e")
 
-    # Heads of mission: one bar each, to the next one's arrival; the last until the last camp
-    # closed (the liquidation that followed had its own chief).
-    camps_closed = _day(facts.camps_closed) if facts.camps_closed else end
-    ends = [_num(_day(t.first)) for t in tenures[1:]] + [_num(camps_closed)]
+    # Heads of mission: one bar each, to the next one's arrival; the last until they left.
+    heads_end = _day(facts.heads_end) if facts.heads_end else end
+    ends = [_num(_day(t.first)) for t in tenures[1:]] + [_num(heads_end)]
     for n, (tenure, until) in enumerate(zip(tenures, ends, strict=True)):
         begin = _num(_day(tenure.first))
         if until <= begin:
