@@ -404,6 +404,10 @@ class Engine:
                 found = derive.holder_at(self.tenures, q.role, q.dates[0])
                 return self._holder_answer(q, found, "holder")
         places = [e for e in q.hard_entities if e.kind != "country"]
+        if ORDINAL_ASK.search(q.folded) and people:
+            ranked_person = self._person_rank(q, people[0].phrase)
+            if ranked_person is not None:
+                return ranked_person
         if ORDINAL_ASK.search(q.folded) and places:
             ranked_camp = self.camps.rank(q, places[0].phrase)
             if ranked_camp is not None:
@@ -611,6 +615,23 @@ class Engine:
         headline = Phrase.of("nth-holder", rank=n, role=q.role, name=found.holders[0].name,
                              total=found.compared)
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
+
+    def _person_rank(self, q: Question, person: str) -> Answer | None:
+        """Where a person came among those appointed to their office ("Wane was the
+        combientième chef de la MINUSMA ?"): the 4th of 4."""
+        roles = [q.role] if q.role else derive.roles_of(self.tenures, person)
+        for role in roles:
+            line = derive.appointed(self.tenures, role)
+            index = next((i for i, h in enumerate(line) if h.person == person), None)
+            if index is None:
+                continue
+            found = derive.Derived("nth", line[index].doc_ids[:2], (line[index],), role,
+                                   value=index + 1, compared=len(line))
+            headline = Phrase.of("nth-holder", rank=index + 1, role=role,
+                                 name=line[index].name, total=len(line))
+            return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
+                                   self.sources)
+        return None
 
     def _holder_when(self, q: Question, clause: str) -> Answer | None:
         """Who held an office at the moment a clause names ("when Mikado FM was launched"):

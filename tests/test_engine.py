@@ -577,6 +577,17 @@ def test_framing_words_and_seasons_do_not_hide_the_answer(engine: Engine, questi
 
 
 @pytest.mark.parametrize(
+    ("question", "lang", "line"),
+    [("el ghassim wane est le combientième chef de la minusma", "fr",
+      "4e chef de la mission nommé (sur 4) : El-Ghassim Wane."),
+     ("what number force commander was gyllensporre", "en",
+      "The 4th force commander (of 5 appointed): Dennis Gyllensporre.")],
+)
+def test_a_persons_rank_among_those_appointed(engine: Engine, question, lang, line):
+    assert _visible(engine.ask(question), lang).splitlines()[0] == line
+
+
+@pytest.mark.parametrize(
     ("question", "lang", "start"),
     [("how many heads of mission did minusma have in total", "en",
       "4 people were appointed head of mission: Bert Koenders, Mongi Hamdi, "
