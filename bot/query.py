@@ -144,10 +144,13 @@ class Entity:
     # Named as the one who said it ("according to Wane", "selon Wane"), not as what the
     # question is about: it never rules an entry out.
     cited: bool = False
+    # Named as an end of a road ("the IED between Douentza and Sévaré"): where something
+    # happened on the way, which entries name in passing; it never rules an entry out either.
+    route: bool = False
 
     @property
     def hard(self) -> bool:
-        return self.kind in HARD_ENTITY_KINDS and not self.cited
+        return self.kind in HARD_ENTITY_KINDS and not self.cited and not self.route
 
 
 @dataclass
@@ -257,6 +260,23 @@ def _cited(flat: str, entity: Entity) -> bool:
     where = _position(flat, entity)
     return (entity.kind == "person" and where is not None
             and bool(_ACCORDING_TO.search(flat[:where])))
+
+
+_ROUTE = re.compile(r"\b(?:between|entre|road from|route de|axe)\s+(?:\w+\s+){0,1}?$")
+
+
+def _on_a_route(flat: str, entity: Entity) -> bool:
+    """Whether a place is named as an end of a road: "between Douentza and Sévaré", "entre
+    Douentza et Sévaré", "the road from Tessalit to Gao"."""
+    where = _position(flat, entity)
+    if where is None:
+        return False
+    before = flat[:where]
+    if _ROUTE.search(before):
+        return True
+    # The second end: "... between A and B", "... from A to B"
+    return bool(re.search(r"\b(?:between|entre)\s+\w+(?:\s+\w+)?\s+(?:and|et)\s+$", before)
+                or re.search(r"\b(?:road|route) from\s+\w+(?:\s+\w+)?\s+to\s+$", before))
 
 
 def _position(flat: str, entity: Entity) -> int | None:
@@ -487,6 +507,8 @@ class Lexicon:
             typed_weak[term] = typed_weak.get(term, True) and len(src) == 1 and src[0] in WEAK_WORDS
         entities = [replace(e, cited=True) if _cited(flat, e) else e
                     for e in self._find_entities(question, typed_words[:MAX_TERMS])]
+        entities = [replace(e, route=True) if e.kind == "place" and _on_a_route(flat, e) else e
+                    for e in entities]
         numbers = tuple(int(w) for w in words if w.isdigit() and len(w) <= 6)
         known_resolutions = {e.phrase for e in entities if e.kind == "resolution"}
         for number in numbers:

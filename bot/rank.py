@@ -142,6 +142,17 @@ def _proposed(figure: FigureRow) -> bool:
     return bool(PROPOSAL_WORDS & set(fold(figure.who).split()))
 
 
+REPORT_LOOKBACK_DAYS = 400  # how long before its publication a report's findings may lie
+
+
+def _reports_on(doc: Doc, span: DateSpan) -> bool:
+    """Whether an asked period lies in the year or so before a report came out."""
+    if not doc.date_lo:
+        return False
+    published = dt.date.fromisoformat(doc.date_lo[:10])
+    return span.last < published and (published - span.last).days <= REPORT_LOOKBACK_DAYS
+
+
 def _period_fit(figure: FigureRow, span: DateSpan) -> str:
     """How a figure's own period (a budget year) sits against an asked period."""
     lo, hi = span.first.isoformat(), span.last.isoformat()
@@ -558,6 +569,11 @@ class Ranker:
                 fit = "partial"
         elif doc.kind == "event":
             fit = max((_date_fit(doc, span) for span in q.dates), key=_FITS.__getitem__)
+            if fit == "apart" and doc.event_kind == "report" and any(
+                    _reports_on(doc, span) for span in q.dates):
+                # A report tells of what happened before it came out ("Ogossagou, February
+                # 2020": the findings published in March).
+                fit = "partial"
         else:
             fit = ""
         if fit:

@@ -23,7 +23,7 @@ NUMBER_WORDS.update({word: 20 + 10 * n for n, word in enumerate(_TENS)})
 # "28", "four", "twenty eight" (folded from "twenty-eight")
 _NUM = (r"(\d{1,4}|(?:" + "|".join(_TENS) + r")(?: (?:" + "|".join(_WORDS[:9]) + r"))?|"
         + "|".join(_WORDS) + r")")
-_VERBS = {"killed": "killed", "dead": "killed", "died": "killed",
+_VERBS = {"killed": "killed", "dead": "killed", "died": "killed", "executed": "killed",
           "wounded": "wounded", "injured": "wounded", "hurt": "wounded"}
 _VERB = "(" + "|".join(_VERBS) + ")"
 # "four peacekeepers were wounded", "two Egyptian peacekeepers killed", "7 wounded"

@@ -877,6 +877,23 @@ def test_the_sentence_that_answers_comes_first(engine: Engine, question, lang, f
     assert answer.kind == "fact" and fact in _visible(answer, lang)
 
 
+def test_the_ends_of_a_road_are_where_it_happened_not_what_it_is_about(engine: Engine):
+    """"Between Douentza and Sévaré" places an IED on a road; the entry about it is dated
+    and counted, though it names the two towns only in passing."""
+    q = engine.lexicon.parse("combien de casques bleus togolais tués par un engin explosif "
+                             "entre douentza et sévaré en décembre 2021")
+    assert {e.phrase for e in q.entities if e.kind == "place" and not e.hard} >= {
+        "douentza", "sevare"}
+    assert "7" in _visible(engine.ask(q.raw), "fr").splitlines()[0]
+
+
+def test_a_report_tells_of_what_happened_before_it_came_out(engine: Engine):
+    """The Ogossagou findings of March 2020 are about February 2020: not "another date"."""
+    q = engine.lexicon.parse("ogossagou findings february 2020")
+    best = engine.ranker.rank(q)[0]
+    assert best.id == "ogossagou-2020-findings" and "date differs" not in best.notes
+
+
 def test_a_person_named_as_the_source_of_a_figure_is_not_its_subject(engine: Engine):
     """"According to Wane" says who counted, not what the toll is about."""
     q = engine.lexicon.parse("how many peacekeepers did minusma lose in 2022 according to wane")
