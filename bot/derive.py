@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.concepts import CIVILIANS, MISSION_PEOPLE, role_family
@@ -119,15 +119,33 @@ def _posts_of(tenures: Sequence[Tenure], person: str, role: str | None) -> list[
     return [r for r in role_family(role) if r in held] or [role]
 
 
+def places_in_line(tenures: Sequence[Tenure], person: str, role: str | None
+                   ) -> Iterator[tuple[str, list[Holder], int]]:
+    """Each of the person's offices (within the family of the role asked), with its holders
+    in order and the person's place among them."""
+    for office in _posts_of(tenures, person, role):
+        line = holders(tenures, office)
+        index = next((i for i, h in enumerate(line) if h.person == person), None)
+        if index is not None:
+            yield office, line, index
+
+
+def rank_among_appointed(tenures: Sequence[Tenure], person: str, role: str | None
+                         ) -> Derived | None:
+    """Where a person came among those appointed to their office (acting ones aside)."""
+    for office in ([role] if role else roles_of(tenures, person)):
+        line = appointed(tenures, office)
+        index = next((i for i, h in enumerate(line) if h.person == person), None)
+        if index is not None:
+            return Derived("nth", line[index].doc_ids[:2], (line[index],), office,
+                           value=index + 1, compared=len(line))
+    return None
+
+
 def neighbour(tenures: Sequence[Tenure], person: str, role: str | None,
               direction: str) -> Derived | None:
     """Who held the person's office just before (predecessor) or after (successor) them."""
-    roles = _posts_of(tenures, person, role)
-    for office in roles:
-        line = holders(tenures, office)
-        index = next((i for i, h in enumerate(line) if h.person == person), None)
-        if index is None:
-            continue
+    for office, line, index in places_in_line(tenures, person, role):
         step = 1 if direction == "successor" else -1
         other = index + step
         if not 0 <= other < len(line):
@@ -301,12 +319,7 @@ def nationality(docs: Sequence[Doc], person: str) -> Derived | None:
 def tenure_length(tenures: Sequence[Tenure], person: str, role: str | None) -> Derived | None:
     """How long a person held an office: from taking it up to leaving it, or else to the next
     holder's taking it up."""
-    roles = _posts_of(tenures, person, role)
-    for office in roles:
-        line = holders(tenures, office)
-        index = next((i for i, h in enumerate(line) if h.person == person), None)
-        if index is None:
-            continue
+    for office, line, index in places_in_line(tenures, person, role):
         this = line[index]
         following = line[index + 1] if index + 1 < len(line) else None
         shown: tuple[Holder, ...]

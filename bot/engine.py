@@ -562,6 +562,7 @@ class Engine:
 
     @functools.cached_property
     def _tenure_countries(self) -> dict[str, tuple[str, ...]]:
+        """Each office-holding entry's countries (folded): where its holder came from."""
         docs = self.store.docs(t.doc_id for t in self.tenures)
         return {d.id: tuple(d.countries.split()) for d in docs}
 
@@ -587,8 +588,8 @@ class Engine:
     @functools.cached_property
     def _office_countries(self) -> frozenset[str]:
         """The countries of the mission's office holders, as questions name them."""
-        docs = self.store.docs(t.doc_id for t in self.tenures)
-        return frozenset(c.replace("_", " ") for d in docs for c in d.countries.split())
+        return frozenset(c.replace("_", " ") for countries in self._tenure_countries.values()
+                         for c in countries)
 
     def _role_count_or_nth(self, q: Question) -> Answer | None:
         """How many people held an office ("how many heads of mission?"), or its n-th holder
@@ -617,21 +618,14 @@ class Engine:
         return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
     def _person_rank(self, q: Question, person: str) -> Answer | None:
-        """Where a person came among those appointed to their office ("Wane was the
+        """Where a person came among those appointed to their office ("Wane est le
         combientième chef de la MINUSMA ?"): the 4th of 4."""
-        roles = [q.role] if q.role else derive.roles_of(self.tenures, person)
-        for role in roles:
-            line = derive.appointed(self.tenures, role)
-            index = next((i for i, h in enumerate(line) if h.person == person), None)
-            if index is None:
-                continue
-            found = derive.Derived("nth", line[index].doc_ids[:2], (line[index],), role,
-                                   value=index + 1, compared=len(line))
-            headline = Phrase.of("nth-holder", rank=index + 1, role=role,
-                                 name=line[index].name, total=len(line))
-            return compose.derived(q, found, headline, self.store.docs(found.doc_ids),
-                                   self.sources)
-        return None
+        found = derive.rank_among_appointed(self.tenures, person, q.role)
+        if found is None or found.value is None:
+            return None
+        headline = Phrase.of("nth-holder", rank=int(found.value), role=found.role,
+                             name=found.holders[0].name, total=found.compared)
+        return compose.derived(q, found, headline, self.store.docs(found.doc_ids), self.sources)
 
     def _holder_when(self, q: Question, clause: str) -> Answer | None:
         """Who held an office at the moment a clause names ("when Mikado FM was launched"):

@@ -28,7 +28,7 @@ from typing import Literal
 from bot.i18n import Lang
 from bot.models import Answer
 from bot.render import render_plain, render_visible
-from bot.text import fold
+from bot.text import ENGLISH_TENS, ENGLISH_UNITS, fold
 
 OFFTOPIC = "offtopic"
 CATEGORIES = ("plain", "paraphrase", "typo", "keyword", "french", "date", "order", "derived",
@@ -96,15 +96,15 @@ _NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
 # Small numbers as answers spell them ("Ten Chadian peacekeepers", "sept Casques bleus").
 _NUMBER_WORDS = tuple(
     f"{en}|{fr}" for en, fr in zip(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split(),
+        [*ENGLISH_UNITS, ENGLISH_TENS[0]],
         "zero un|une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze "
         "quinze seize dix-sept dix-huit dix-neuf vingt".split(), strict=True))
 
 
-_TENS = {20: ("twenty", "vingt"), 30: ("thirty", "trente"), 40: ("forty", "quarante"),
-         50: ("fifty", "cinquante"), 60: ("sixty", "soixante"), 70: ("seventy", "soixante dix"),
-         80: ("eighty", "quatre vingt"), 90: ("ninety", "quatre vingt dix")}
+_FRENCH_TENS = ("vingt", "trente", "quarante", "cinquante", "soixante", "soixante dix",
+                "quatre vingt", "quatre vingt dix")
+_TENS = {20 + 10 * n: pair
+         for n, pair in enumerate(zip(ENGLISH_TENS, _FRENCH_TENS, strict=True))}
 
 
 def _tens_words(value: int) -> str:

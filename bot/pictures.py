@@ -91,8 +91,9 @@ class Facts:
 
 def facts(store: Store, sources: dict[str, Source]) -> Facts:
     closures = camp_closures(store)
+    tenures = store.tenures()
     heads: list[Tenure] = []  # from the first entry naming each (appointment or arrival)
-    for tenure in store.tenures():
+    for tenure in tenures:
         if tenure.role == "head-of-mission" and all(t.person != tenure.person for t in heads):
             heads.append(tenure)
     adopted: dict[int, str] = {}
@@ -100,7 +101,7 @@ def facts(store: Store, sources: dict[str, Source]) -> Facts:
         number = doc.entry.resolution
         if number is not None and doc.precision == "day":
             adopted.setdefault(number, doc.date_lo or "")
-    line = derive.holders(store.tenures(), "head-of-mission")
+    line = derive.holders(tenures, "head-of-mission")
     # The last head's bar ends when the knowledge says they left (December 2023); the
     # liquidation that followed, to the last camp's handover, had its own chief.
     closed = (line[-1].end[0] if line and line[-1].end[0]

@@ -204,6 +204,13 @@ def longest_phrases(words: Sequence[str], known: Container[str],
 _WORD = re.compile(r"\w+")
 
 
+# English numbers as words, 0 to 19 and the tens from 20: read in an entry's text ("four
+# peacekeepers were wounded", bot/textfigures.py) and in an answer by the judge.
+ENGLISH_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve "
+                 "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
+ENGLISH_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
 @lru_cache(maxsize=1)
 def territory_words() -> frozenset[str]:
     """Folded one-word names of the world's countries and territories, in English and French

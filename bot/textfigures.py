@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import fold
+from bot.text import ENGLISH_TENS, ENGLISH_UNITS, fold
 
-_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-          "fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORDS = ENGLISH_UNITS[1:]
+_TENS = ENGLISH_TENS
 NUMBER_WORDS = {word: n for n, word in enumerate(_WORDS, start=1)}
 NUMBER_WORDS.update({word: 20 + 10 * n for n, word in enumerate(_TENS)})
 # "28", "four", "twenty eight" (folded from "twenty-eight")
